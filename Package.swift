@@ -8,6 +8,11 @@ import PackageDescription
 let package = Package(
     name: "Quorum",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quorum", targets: ["quorum"]),
+        .library(name: "QuorumRings", targets: ["QuorumRings"]),
+        .library(name: "QuorumEngine", targets: ["QuorumEngine"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
@@ -18,6 +23,36 @@ let package = Package(
         // liburing and libnuma, plus the few shims Swift cannot import (macros, variadics).
         .systemLibrary(name: "CURing", path: "Sources/CURing"),
 
+        // Lock-free rings, seqlock, wait strategies, pinned threads and loop runners.
+        .target(
+            name: "QuorumRings",
+            dependencies: [
+                "CURing",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+
+        // Configuration and the wiring of loops to threads and cores.
+        .target(
+            name: "QuorumEngine",
+            dependencies: [
+                "QuorumRings",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "quorum",
+            dependencies: [
+                "QuorumRings",
+                "QuorumEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
+        .testTarget(name: "QuorumEngineTests", dependencies: ["QuorumEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

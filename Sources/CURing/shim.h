@@ -1,63 +1,58 @@
 // The C side of Quorum: liburing and libnuma as they are, plus the few helpers that
-// Swift cannot import directly (GNU-only affinity calls and CPU_SET macros, the variadic
-// syscall(2) behind futex, and the pause instruction).
+// Swift cannot import directly: the variadic syscall(2) behind affinity and futex, and
+// the pause instruction.
 #ifndef CURING_SHIM_H
 #define CURING_SHIM_H
 
-// pthread_setaffinity_np and the CPU_SET macros are only declared under _GNU_SOURCE.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
+// Affinity goes through the raw system calls rather than pthread_setaffinity_np and the
+// CPU_SET macros: those need _GNU_SOURCE, and defining it here changes glibc's struct
+// definitions (fd_set) so that this module no longer agrees with Swift's Glibc module.
 #include <errno.h>
 #include <liburing.h>
 #include <linux/futex.h>
 #include <numa.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+/// Room for 1024 CPUs, as the kernel's affinity calls want a mask at least as wide as
+/// its configured CPU count.
+#define CURING_CPU_WORDS 16
+
 /// Pins the calling thread to the CPUs whose bits are set in `mask` (CPU i is bit i,
 /// up to 64 CPUs). Returns 0 or an errno value.
 static inline int curing_pin_current_thread(uint64_t mask) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu = 0; cpu < 64; cpu++) {
-        if (mask & ((uint64_t)1 << cpu)) CPU_SET(cpu, &set);
-    }
-    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    unsigned long words[CURING_CPU_WORDS];
+    memset(words, 0, sizeof(words));
+    words[0] = (unsigned long)mask;
+    // pid 0 with the raw call means "the calling thread", as pthread_setaffinity_np does.
+    long rc = syscall(SYS_sched_setaffinity, 0, sizeof(words), words);
+    return rc == 0 ? 0 : errno;
 }
 
-/// The CPUs the calling thread may run on, as a bit mask (CPU i is bit i, first 64 CPUs).
-/// Returns 0 when the affinity cannot be read.
+/// The first 64 CPUs of the calling thread's affinity, as a bit mask (0 on failure).
 static inline uint64_t curing_current_thread_cpus(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (pthread_getaffinity_np(pthread_self(), sizeof(set), &set) != 0) return 0;
-    uint64_t mask = 0;
-    for (int cpu = 0; cpu < 64; cpu++) {
-        if (CPU_ISSET(cpu, &set)) mask |= (uint64_t)1 << cpu;
-    }
-    return mask;
+    unsigned long words[CURING_CPU_WORDS];
+    memset(words, 0, sizeof(words));
+    long rc = syscall(SYS_sched_getaffinity, 0, sizeof(words), words);
+    return rc < 0 ? 0 : (uint64_t)words[0];
 }
 
-/// The CPUs this process may use (its affinity at start-up), as a bit mask.
+/// The first 64 CPUs this process may use (the main thread's affinity), as a bit mask.
 static inline uint64_t curing_process_cpus(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
-    uint64_t mask = 0;
-    for (int cpu = 0; cpu < 64; cpu++) {
-        if (CPU_ISSET(cpu, &set)) mask |= (uint64_t)1 << cpu;
-    }
-    return mask;
+    unsigned long words[CURING_CPU_WORDS];
+    memset(words, 0, sizeof(words));
+    long rc = syscall(SYS_sched_getaffinity, (long)getpid(), sizeof(words), words);
+    return rc < 0 ? 0 : (uint64_t)words[0];
 }
 
 /// The CPU the calling thread is running on right now.
-static inline int curing_current_cpu(void) { return sched_getcpu(); }
+static inline int curing_current_cpu(void) {
+    unsigned cpu = 0;
+    return syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 ? (int)cpu : -1;
+}
 
 /// Sleeps while `*word == expected`, for at most `timeout_ns` (0: no limit).
 /// Returns 0 when woken, or an errno value (EAGAIN: the word had changed; ETIMEDOUT).
