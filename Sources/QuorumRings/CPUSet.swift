@@ -20,8 +20,11 @@ public struct CPUSet: RawRepresentable, Hashable, Sendable, CustomStringConverti
 
     public static let empty = CPUSet(rawValue: 0)
 
-    /// The CPUs this process may run on (its affinity mask), e.g. `0, 1` on a 2-core box.
-    public static var available: CPUSet { CPUSet(rawValue: curing_process_cpus()) }
+    /// The CPUs this process may run on (the main thread's affinity mask when first
+    /// asked, e.g. `0, 1` on a 2-core box). Read once: pinning a thread later, even the
+    /// main one, does not shrink it.
+    public static var available: CPUSet { _available }
+    private static let _available = CPUSet(rawValue: curing_process_cpus())
 
     /// The CPUs the calling thread may run on right now.
     public static var currentThread: CPUSet { CPUSet(rawValue: curing_current_thread_cpus()) }

@@ -69,6 +69,7 @@ public final class LoopRunner: @unchecked Sendable {
         if started.load(ordering: .acquiring) == 2 {
             pthread_join(tid, nil)
             thread = nil
+            running.store(false, ordering: .sequentiallyConsistent)
             throw startError ?? .affinityFailed(cpus ?? .empty, errno: EINVAL)
         }
         return obtained

@@ -1,0 +1,27 @@
+// swift-tools-version: 6.1
+//
+// Quorum's benchmark suites on package-benchmark. Run from this folder:
+//   swift package --disable-sandbox benchmark
+// Committed thresholds (Thresholds/) hold the steady-state malloc count at 0.
+
+import PackageDescription
+
+let package = Package(
+    name: "QuorumBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Quorum", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumRings", package: "Quorum"),
+            ],
+            path: "Benchmarks/RingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

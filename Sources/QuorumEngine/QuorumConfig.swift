@@ -1,0 +1,82 @@
+import QuorumRings
+
+/// Quorum's configuration. Every key has a default, so an empty file is a valid
+/// configuration; `Config/demo.toml` spells the defaults out.
+public struct QuorumConfig: Sendable, Equatable {
+    public var engine = Engine()
+    public var rings = Rings()
+    public var threads: [ThreadConfig] = ThreadConfig.defaults
+    public var bench = Bench()
+
+    public init() {}
+
+    /// `[engine]`
+    public struct Engine: Sendable, Equatable {
+        /// Names this engine in reports and journals.
+        public var name = "quorum-demo"
+    }
+
+    /// `[rings]`: capacities (powers of two) of the rings between loops.
+    public struct Rings: Sendable, Equatable {
+        /// Broadcast ring of market updates, net loop → agents.
+        public var marketUpdates = 4096
+        /// SPSC ring per agent of intents, agent → coordinator.
+        public var intents = 1024
+        /// SPSC ring of orders, coordinator → net loop.
+        public var orders = 1024
+        /// Broadcast ring of the shared scratchpad, coordinator → agents.
+        public var scratchpad = 4096
+        /// Where ring storage lives: `numa-local` or `heap`.
+        public var placement: MemoryPlacement = .numaLocal
+    }
+
+    /// `[[threads]]`: one pinned thread, the cores it may use and the loops it runs.
+    public struct ThreadConfig: Sendable, Equatable {
+        public var name: String
+        public var cores: [Int]
+        public var loops: [String]
+        public var wait: WaitStrategy
+
+        public init(name: String, cores: [Int], loops: [String], wait: WaitStrategy) {
+            self.name = name
+            self.cores = cores
+            self.loops = loops
+            self.wait = wait
+        }
+
+        /// Two cores: the net loop alone on core 0, the desk (agents, coordinator,
+        /// journal) on core 1.
+        public static let defaults = [
+            ThreadConfig(name: "net", cores: [0], loops: ["net"], wait: .busySpin),
+            ThreadConfig(name: "desk", cores: [1], loops: ["agents", "coordinator", "journal"], wait: .busySpin),
+        ]
+    }
+
+    /// `[bench]`
+    public struct Bench: Sendable, Equatable {
+        public var rings = RingBench()
+    }
+
+    /// `[bench.rings]`: `quorum bench rings`.
+    public struct RingBench: Sendable, Equatable {
+        /// Messages per throughput run.
+        public var messages = 20_000_000
+        /// Throughput runs per measurement; the median is reported.
+        public var runs = 5
+        /// Ring capacity for throughput runs.
+        public var capacity = 65536
+        /// Round trips sampled for the hop latency.
+        public var latencySamples = 1_000_000
+        /// Core of the producer (and of the ping side of the hop test).
+        public var producerCore = 0
+        /// Core of the consumer(s) (and of the pong side).
+        public var consumerCore = 1
+    }
+}
+
+/// The engine's loops: each must be mapped to exactly one thread.
+public enum EngineLoop: String, CaseIterable, Sendable {
+    case net, agents, coordinator, journal
+
+    public static var names: [String] { allCases.map(\.rawValue) }
+}
