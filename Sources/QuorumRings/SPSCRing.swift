@@ -1,4 +1,5 @@
 import Atomics
+import CURing
 
 /// Offsets in an `SPSCRing`'s storage, in bytes from its (page-aligned) start.
 ///
@@ -123,7 +124,12 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         if position == tailCache.pointee {
             // Acquiring: pairs with the producer's releasing tail store.
             tailCache.pointee = tail.load(ordering: .acquiring)
-            if position == tailCache.pointee { return nil }
+            if position == tailCache.pointee {
+                // Empty: start pulling the next slot's line now, so that when the tail
+                // moves its cache miss is not followed by a second one for the slot.
+                curing_prefetch(slots + (position & mask))
+                return nil
+            }
         }
         let element = slots[position & mask]
         // Releasing: our read of the slot completes before the producer may reuse it.

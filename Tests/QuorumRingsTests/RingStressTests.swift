@@ -153,6 +153,8 @@ func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws -> Pin
                 var last: UInt64? = nil
                 var seen = 0, lost = 0, torn = 0, backwards = 0
                 while true {
+                    // Read `done` before the ring: empty after done means all was read.
+                    let finished = done.load(ordering: .acquiring)
                     switch ring.read(r) {
                     case .element(let s):
                         if !s.isWhole { torn += 1 }
@@ -164,7 +166,7 @@ func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws -> Pin
                     case .lost(let n):
                         lost += n
                     case .empty:
-                        if done.load(ordering: .acquiring) && ring.read(r) == .empty { 
+                        if finished {
                             box.value[r * 16] = seen; box.value[r * 16 + 1] = lost
                             box.value[r * 16 + 2] = torn; box.value[r * 16 + 3] = backwards
                             box.value[r * 16 + 4] = ring.lostCount(r)
