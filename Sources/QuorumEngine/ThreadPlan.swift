@@ -55,3 +55,20 @@ public struct ThreadPlan: Sendable, Equatable {
         self.threads = threads
     }
 }
+
+extension ThreadPlan {
+    /// Builds one stopped `LoopRunner` per planned thread, running `loops[name]` for each
+    /// loop the plan puts on it, in plan order.
+    /// - Throws: `Issue` when a planned loop has no implementation in `loops`.
+    public func makeRunners(_ loops: [EngineLoop: any Loop]) throws -> [LoopRunner] {
+        try threads.enumerated().map { index, thread in
+            let members = try thread.loops.map { loop throws(Issue) -> any Loop in
+                guard let implementation = loops[loop] else {
+                    throw Issue(key: "threads[\(index)].loops", expected: "a running implementation of every planned loop", found: "none for \"\(loop.rawValue)\"")
+                }
+                return implementation
+            }
+            return try LoopRunner(name: thread.name, loops: members, cpus: thread.cpus, wait: thread.wait)
+        }
+    }
+}

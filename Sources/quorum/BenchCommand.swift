@@ -47,10 +47,22 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Print one JSON object instead of the table.")
         var json = false
 
+        @Option(help: ArgumentHelp("Run only these measurements (comma-separated).", valueName: "spsc_8b,spsc_8b_batch,spsc_64b,broadcast_1r,broadcast_3r,mpsc_2p,hop"))
+        var only: String?
+
+        static let measurementKeys = ["spsc_8b", "spsc_8b_batch", "spsc_64b", "broadcast_1r", "broadcast_3r", "mpsc_2p", "hop"]
+
         func validate() throws {
             if let messages, messages < 1000 { throw ValidationError("--messages must be at least 1000, found \(messages)") }
             if let runs, !(1...100).contains(runs) { throw ValidationError("--runs must be in 1...100, found \(runs)") }
             if let samples, samples < 1000 { throw ValidationError("--samples must be at least 1000, found \(samples)") }
+            for key in selected where !Self.measurementKeys.contains(key) {
+                throw ValidationError("--only: unknown measurement '\(key)'; expected some of \(Self.measurementKeys.joined(separator: ","))")
+            }
+        }
+
+        var selected: [String] {
+            only?.split(separator: ",").map { String($0.filter { $0 != " " }) } ?? Self.measurementKeys
         }
 
         func run() throws {
@@ -73,20 +85,35 @@ struct BenchCommand: ParsableCommand {
                 return (results[results.count / 2], results.last!)
             }
 
-            if !json {
-                print("quorum bench rings: \(messages) messages × \(runs) runs, ring capacity \(settings.capacity), " +
-                      "producer on core \(settings.producerCore), consumer on core \(settings.consumerCore)")
-            }
             var rows: [(key: String, label: String, result: (median: Double, best: Double))] = []
             do {
-                rows.append(("spsc_8b", "spsc 8 B", try throughput("spsc 8 B") { try bench.spsc(UInt64.self, batchedProducer: false) }))
-                rows.append(("spsc_8b_batch", "spsc 8 B batch", try throughput("spsc 8 B batch") { try bench.spsc(UInt64.self, batchedProducer: true) }))
-                rows.append(("spsc_64b", "spsc 64 B", try throughput("spsc 64 B") { try bench.spsc(Payload64.self, batchedProducer: false) }))
-                rows.append(("broadcast_1r", "broadcast ×1", try throughput("broadcast ×1") { try bench.broadcast(readers: 1) }))
-                rows.append(("broadcast_3r", "broadcast ×3", try throughput("broadcast ×3") { try bench.broadcast(readers: 3) }))
-                rows.append(("mpsc_2p", "mpsc ×2", try throughput("mpsc ×2") { try bench.mpsc() }))
-                progress.show("hop latency: \(samples) round trips")
-                let hop = try bench.hop(samples: samples)
+                // Pin a probe thread to each side first: it fails early on a bad core and
+                // reports the CPU set the kernel actually granted.
+                let obtained = try [bench.producer, bench.consumer].map { cpus in
+                    let probe = try PinnedThread.start(name: "bench-probe", cpus: cpus) {}
+                    probe.join()
+                    return probe.obtained
+                }
+                if !json {
+                    print("quorum bench rings: \(messages) messages × \(runs) runs, ring capacity \(settings.capacity), " +
+                          "producer on CPUs \(obtained[0]), consumer on CPUs \(obtained[1]) (as obtained)")
+                }
+                let measurements: [(key: String, label: String, run: () throws -> Double)] = [
+                    ("spsc_8b", "spsc 8 B", { try bench.spsc(UInt64.self, batchedProducer: false) }),
+                    ("spsc_8b_batch", "spsc 8 B batch", { try bench.spsc(UInt64.self, batchedProducer: true) }),
+                    ("spsc_64b", "spsc 64 B", { try bench.spsc(Payload64.self, batchedProducer: false) }),
+                    ("broadcast_1r", "broadcast ×1", { try bench.broadcast(readers: 1) }),
+                    ("broadcast_3r", "broadcast ×3", { try bench.broadcast(readers: 3) }),
+                    ("mpsc_2p", "mpsc ×2", { try bench.mpsc() }),
+                ]
+                for m in measurements where selected.contains(m.key) {
+                    rows.append((m.key, m.label, try throughput(m.label, m.run)))
+                }
+                var hop: (histogram: Histogram<UInt64>, meanNanoseconds: Double)?
+                if selected.contains("hop") {
+                    progress.show("hop latency: \(samples) round trips")
+                    hop = try bench.hop(samples: samples)
+                }
                 progress.clear()
                 report(rows: rows, hop: hop, messages: messages, runs: runs, samples: samples, settings: settings)
             } catch let error as ThreadError {
@@ -97,14 +124,16 @@ struct BenchCommand: ParsableCommand {
         }
 
         func report(rows: [(key: String, label: String, result: (median: Double, best: Double))],
-                    hop: (histogram: Histogram<UInt64>, meanNanoseconds: Double),
+                    hop: (histogram: Histogram<UInt64>, meanNanoseconds: Double)?,
                     messages: Int, runs: Int, samples: Int, settings: QuorumConfig.RingBench) {
-            let h = hop.histogram
-            let percentiles: [(String, String, UInt64)] = [
-                ("p50", "p50", h.valueAtPercentile(50)), ("p90", "p90", h.valueAtPercentile(90)),
-                ("p99", "p99", h.valueAtPercentile(99)), ("p999", "p99.9", h.valueAtPercentile(99.9)),
-                ("max", "max", h.max),
-            ]
+            let percentiles: [(String, String, UInt64)] = hop.map { hop in
+                let h = hop.histogram
+                return [
+                    ("p50", "p50", h.valueAtPercentile(50)), ("p90", "p90", h.valueAtPercentile(90)),
+                    ("p99", "p99", h.valueAtPercentile(99)), ("p999", "p99.9", h.valueAtPercentile(99.9)),
+                    ("max", "max", h.max),
+                ]
+            } ?? []
             if json {
                 var fields: [String] = [
                     "\"benchmark\": \"rings\"", "\"messages\": \(messages)", "\"runs\": \(runs)",
@@ -116,18 +145,22 @@ struct BenchCommand: ParsableCommand {
                     fields.append("\"\(row.key)_best_mops\": \(format(row.result.best))")
                 }
                 for (key, _, value) in percentiles { fields.append("\"hop_oneway_\(key)_ns\": \(value)") }
-                fields.append("\"hop_oneway_mean_ns\": \(format(hop.meanNanoseconds))")
+                if let hop { fields.append("\"hop_oneway_mean_ns\": \(format(hop.meanNanoseconds))") }
                 print("{" + fields.joined(separator: ", ") + "}")
                 return
             }
-            print("")
-            print("throughput (M msgs/s)     median      best")
-            for row in rows {
-                print(pad(row.label, 22) + lpad(format(row.result.median), 10) + lpad(format(row.result.best), 10))
+            if !rows.isEmpty {
+                print("")
+                print("throughput (M msgs/s)     median      best")
+                for row in rows {
+                    print(pad(row.label, 22) + lpad(format(row.result.median), 10) + lpad(format(row.result.best), 10))
+                }
             }
-            print("")
-            print("hop latency, one way (ns), \(samples) round trips / 2, HdrHistogram")
-            print(percentiles.map { "\($0.1) \($0.2)" }.joined(separator: "   ") + "   mean \(format(hop.meanNanoseconds))")
+            if let hop {
+                print("")
+                print("hop latency, one way (ns), \(samples) round trips / 2, HdrHistogram")
+                print(percentiles.map { "\($0.1) \($0.2)" }.joined(separator: "   ") + "   mean \(format(hop.meanNanoseconds))")
+            }
         }
     }
 }
