@@ -28,11 +28,12 @@ test-unit:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The ring tests under ThreadSanitizer, at a fraction of their message counts
-# (TSan slows each access tenfold); it checks every acquire/release pairing.
+# The ring tests under ThreadSanitizer, at a fraction of their message counts (TSan
+# slows each access tenfold). QUORUM_TSAN=1 makes the rings report their slot reads
+# and writes to TSan, so a missing acquire/release pairing shows up as a data race.
 test-tsan:
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
-	QUORUM_STRESS_SCALE=0.02 $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) --filter QuorumRingsTests
+	QUORUM_TSAN=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
+	QUORUM_TSAN=1 TSAN_OPTIONS=halt_on_error=1 QUORUM_STRESS_SCALE=0.02 $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) --filter QuorumRingsTests
 
 # package-benchmark suites (malloc thresholds) and the user-facing ring benchmark.
 bench: build

@@ -5,6 +5,13 @@
 
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
+// `make test-tsan` builds with QUORUM_TSAN=1: the rings then report their slot accesses
+// to ThreadSanitizer, which cannot see unsafe-pointer accesses by itself.
+let tsanAnnotations: [SwiftSetting] =
+    ProcessInfo.processInfo.environment["QUORUM_TSAN"] == "1" ? [.define("QUORUM_TSAN")] : []
+
 let package = Package(
     name: "Quorum",
     platforms: [.macOS(.v15)],
@@ -29,7 +36,8 @@ let package = Package(
             dependencies: [
                 "CURing",
                 .product(name: "Atomics", package: "swift-atomics"),
-            ]
+            ],
+            swiftSettings: tsanAnnotations
         ),
 
         // Configuration and the wiring of loops to threads and cores.
@@ -52,7 +60,10 @@ let package = Package(
         ),
 
         .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
-        .testTarget(name: "QuorumEngineTests", dependencies: ["QuorumEngine"]),
+        .testTarget(
+            name: "QuorumEngineTests",
+            dependencies: ["QuorumEngine", .product(name: "Atomics", package: "swift-atomics")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

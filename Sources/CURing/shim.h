@@ -80,6 +80,12 @@ static inline void curing_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
+// ThreadSanitizer's annotation entry points, declared here and referenced only from
+// builds made with QUORUM_TSAN=1 (which link the TSan runtime): Swift's TSan does not
+// instrument accesses made through unsafe pointers, which is all a ring's slots are.
+void __tsan_read_range(void *address, unsigned long size);
+void __tsan_write_range(void *address, unsigned long size);
+
 #endif
 }
 
@@ -93,5 +99,11 @@ static inline uint64_t curing_monotonic_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+// ThreadSanitizer's annotation entry points, declared here and referenced only from
+// builds made with QUORUM_TSAN=1 (which link the TSan runtime): Swift's TSan does not
+// instrument accesses made through unsafe pointers, which is all a ring's slots are.
+void __tsan_read_range(void *address, unsigned long size);
+void __tsan_write_range(void *address, unsigned long size);
 
 #endif

@@ -1,4 +1,23 @@
 import Atomics
+import CURing
+
+/// Tells ThreadSanitizer about a plain read of ring memory (QUORUM_TSAN builds only).
+/// Swift's TSan instruments class and global accesses but not unsafe-pointer ones, so
+/// without these calls it could not see a slot read racing its write.
+@inlinable @inline(__always)
+func _tsanRead(_ address: UnsafeRawPointer, _ byteCount: Int) {
+    #if QUORUM_TSAN
+    __tsan_read_range(UnsafeMutableRawPointer(mutating: address), UInt(byteCount))
+    #endif
+}
+
+/// Tells ThreadSanitizer about a plain write of ring memory (QUORUM_TSAN builds only).
+@inlinable @inline(__always)
+func _tsanWrite(_ address: UnsafeRawPointer, _ byteCount: Int) {
+    #if QUORUM_TSAN
+    __tsan_write_range(UnsafeMutableRawPointer(mutating: address), UInt(byteCount))
+    #endif
+}
 
 /// Makes an `UnsafeAtomic<Int>` that lives at `pointer` inside ring storage, initialised
 /// to `value`. The storage outlives the atomic; nothing is destroyed separately.

@@ -128,6 +128,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
                 cursorCache.pointee = slowestCursor()
                 if position &- cursorCache.pointee >= capacity { return false }
             }
+            _tsanWrite(slot, MemoryLayout<Element>.size)
             slot.storeBytes(of: element, as: Element.self)
         case .lapSlowReaders:
             // Releasing fence before overwriting: a reader whose copy sees any of these
@@ -171,6 +172,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
                 tailCache.pointee = tail.load(ordering: .acquiring)
                 if position == tailCache.pointee { return .empty }
             }
+            _tsanRead(slots + (position & mask) &* slotStride, MemoryLayout<Element>.size)
             let element = (slots + (position & mask) &* slotStride).load(as: Element.self)
             positionWord.pointee = position &+ 1
             if (position &+ 1) % publishEvery == 0 {

@@ -86,6 +86,7 @@ public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
                 let (exchanged, current) = tail.weakCompareExchange(
                     expected: position, desired: position &+ 1, ordering: .relaxed)
                 if exchanged {
+                    _tsanWrite(_element(slot), MemoryLayout<Element>.size)
                     _element(slot).storeBytes(of: element, as: Element.self)
                     // Releasing: the element is visible before the consumer sees "ready".
                     sequence.store(2 &* position &+ 1, ordering: .releasing)
@@ -112,6 +113,7 @@ public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         let sequence = _sequence(slot)
         // Acquiring: pairs with the producer's releasing "ready" store.
         guard sequence.load(ordering: .acquiring) == 2 &* position &+ 1 else { return nil }
+        _tsanRead(_element(slot), MemoryLayout<Element>.size)
         let element = _element(slot).load(as: Element.self)
         // Releasing: our read completes before a producer one lap ahead may overwrite.
         sequence.store(2 &* (position &+ capacity), ordering: .releasing)

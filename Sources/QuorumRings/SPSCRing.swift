@@ -78,6 +78,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
             headCache.pointee = head.load(ordering: .acquiring)
             if position &- headCache.pointee == capacity { return false }
         }
+        _tsanWrite(slots + (position & mask), MemoryLayout<Element>.size)
         slots[position & mask] = element
         // Releasing: the slot write becomes visible before the new tail.
         tail.store(position &+ 1, ordering: .releasing)
@@ -109,6 +110,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         precondition(count >= 0 && count <= claimed.pointee, "commit(\(count)) exceeds the claimed \(claimed.pointee) slots")
         claimed.pointee = 0
         let position = tail.load(ordering: .relaxed)
+        _tsanWrite(slots + (position & mask), count * MemoryLayout<Element>.stride)
         // Releasing: the claimed slots' writes become visible before the new tail.
         tail.store(position &+ count, ordering: .releasing)
     }
@@ -131,6 +133,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
                 return nil
             }
         }
+        _tsanRead(slots + (position & mask), MemoryLayout<Element>.size)
         let element = slots[position & mask]
         // Releasing: our read of the slot completes before the producer may reuse it.
         head.store(position &+ 1, ordering: .releasing)
@@ -157,6 +160,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func release(_ count: Int) {
         let position = head.load(ordering: .relaxed)
         precondition(count >= 0 && position &+ count <= tailCache.pointee, "release(\(count)) exceeds what was readable")
+        _tsanRead(slots + (position & mask), count * MemoryLayout<Element>.stride)
         head.store(position &+ count, ordering: .releasing)
     }
 

@@ -1,4 +1,6 @@
+import Atomics
 import Foundation
+import Glibc
 import QuorumRings
 import Testing
 @testable import QuorumEngine
@@ -175,5 +177,41 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(plan.threads.map(\.name) == ["net", "desk"])
         #expect(plan.threads[0].cpus == CPUSet([0]))
         #expect(plan.threads[1].loops == [.agents, .coordinator, .journal])
+    }
+}
+
+/// A loop that counts its polls.
+final class PollCounter: Loop, @unchecked Sendable {
+    let name: String
+    let polls = ManagedAtomic<Int>(0)
+    init(_ name: String) { self.name = name }
+    func poll() -> Int { polls.wrappingIncrement(ordering: .relaxed); return 0 }
+}
+
+@Suite struct ThreadPlanRunnerTests {
+    @Test func thePlanStartsOneRunnerPerThreadOnItsCores() throws {
+        let available = CPUSet.available
+        let plan = try ThreadPlan(threads: [
+            .init(name: "a", cores: [available.cpus.first!], loops: ["net", "journal"], wait: .defaultYield),
+            .init(name: "b", cores: [available.cpus.last!], loops: ["agents", "coordinator"], wait: .defaultPark),
+        ], available: available)
+        var loops: [EngineLoop: any Loop] = [:]
+        let counters = EngineLoop.allCases.map { PollCounter($0.rawValue) }
+        for (loop, counter) in zip(EngineLoop.allCases, counters) { loops[loop] = counter }
+        let runners = try plan.makeRunners(loops)
+        #expect(runners.map(\.name) == ["a", "b"])
+        var obtained: [CPUSet] = []
+        for runner in runners { obtained.append(try runner.start()) }
+        #expect(obtained == [CPUSet([available.cpus.first!]), CPUSet([available.cpus.last!])])
+        while counters.contains(where: { $0.polls.load(ordering: .relaxed) < 10 }) { sched_yield() }
+        for runner in runners { runner.stop() }
+        for counter in counters { #expect(counter.polls.load(ordering: .relaxed) >= 10, "\(counter.name) was polled") }
+    }
+
+    @Test func aPlannedLoopWithoutAnImplementationIsNamed() throws {
+        let plan = try ThreadPlan(threads: QuorumConfig.ThreadConfig.defaults, available: CPUSet([0, 1]))
+        #expect(throws: ThreadPlan.Issue(key: "threads[0].loops", expected: "a running implementation of every planned loop", found: "none for \"net\"")) {
+            _ = try plan.makeRunners([:])
+        }
     }
 }
