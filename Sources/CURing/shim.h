@@ -89,10 +89,6 @@ void __tsan_write_range(void *address, unsigned long size);
 #endif
 }
 
-/// Starts pulling the cache line at `address` towards this core for reading, without
-/// waiting for it and without being a memory access in the language's sense.
-static inline void curing_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
-
 /// CLOCK_MONOTONIC in nanoseconds (vDSO; no system call on x86-64).
 static inline uint64_t curing_monotonic_ns(void) {
     struct timespec ts;

@@ -65,3 +65,40 @@ enum _RacyCopy {
     @inlinable @inline(__always)
     static func _words<T>(_: T.Type) -> Int { max(1, _roundUp(MemoryLayout<T>.size, to: 8) / 8) }
 }
+
+/// How many positions from `start` on are published, at most `limit`, probing as few
+/// slots as it can.
+///
+/// A producer publishes positions in order with releasing stores, so a reader that
+/// acquires "p is published" also sees every position before p published: the published
+/// positions form a prefix and one probe vouches for all before it. The first few slots
+/// are checked one by one: a reader that keeps up finds only a few new entries, and
+/// probing further ahead would pull in lines the producer is about to write. A reader
+/// that finds them all published is behind, so it gallops (8, 16, 32, … past the start)
+/// and bisects, finding a long prefix in O(log n) probes instead of one per slot.
+@inlinable @inline(__always)
+func _publishedPrefix(from start: Int, limit: Int, _ isPublished: (Int) -> Bool) -> Int {
+    let linear = min(limit, 8)
+    var known = 0
+    while known < linear, isPublished(start &+ known) { known &+= 1 }
+    if known < linear || known == limit { return known }
+    // Invariant: offsets below `known` are published; offset `unknown` is not (or is
+    // past the limit).
+    var unknown = limit
+    var step = known
+    while known < limit {
+        let probe = min(known &+ step, limit) &- 1
+        if isPublished(start &+ probe) {
+            known = probe &+ 1
+            step &<<= 1
+        } else {
+            unknown = probe
+            break
+        }
+    }
+    while known < unknown {
+        let probe = known &+ (unknown &- known) / 2
+        if isPublished(start &+ probe) { known = probe &+ 1 } else { unknown = probe }
+    }
+    return known
+}

@@ -5,22 +5,25 @@ import Atomics
 /// ```
 ///  0                      128                      128·(1+r)               128·(1+N)
 ///  ├─ producer line ──────┼─ reader 0 line ────────┼─ … reader r line ─────┼─ slots …
-///  │ tail · cursorCache   │ cursor · tailCache ·   │                       │ capacity ×
-///  │                      │ position · lost        │                       │ slotStride
+///  │ tail · cursorCache   │ cursor · position ·    │                       │ [ sequence · element ]
+///  │                      │ lost                   │                       │ × capacity
 /// ```
-/// `tail` is the producer's published position. Each reader owns one line: `cursor` is
-/// what it has published as consumed (the producer reads it in `.waitForSlowest` mode),
-/// `position` is where it will read next, `tailCache` its last view of `tail`, `lost` how
-/// many entries it has been lapped by in `.lapSlowReaders` mode.
+/// A slot's sequence word says what it holds: `2p + 2` "position p, complete", `2p + 1`
+/// "position p, being written" (`.lapSlowReaders` only), 0 "nothing yet". Readers poll
+/// the slot they want next, not the producer's `tail`, so an entry reaches a reader in
+/// one cache-line transfer. `tail` is the producer's position, read by a reader only
+/// when it finds it was lapped. Each reader owns one line: `cursor` is what it has
+/// published as consumed (the producer reads it in `.waitForSlowest` mode), `position`
+/// where it reads next, `lost` how many entries it has been lapped by.
 public enum BroadcastRingDescriptor {
     public static let tailOffset = 0
     public static let cursorCacheOffset = 8
     public static func readerOffset(_ reader: Int) -> Int { cacheLinePairSize * (1 + reader) }
     public static let cursorInReader = 0
-    public static let tailCacheInReader = 8
-    public static let positionInReader = 16
-    public static let lostInReader = 24
+    public static let positionInReader = 8
+    public static let lostInReader = 16
     public static func slotsOffset(readers: Int) -> Int { cacheLinePairSize * (1 + readers) }
+    public static let sequenceOffsetInSlot = 0
 }
 
 /// One producer, a fixed number of readers, each reading every entry at its own pace.
@@ -29,8 +32,10 @@ public enum BroadcastRingDescriptor {
 /// overwrites an entry some reader has not read: `publish` returns `false` until the
 /// slowest reader moves on. In `.lapSlowReaders` mode the producer never waits; a reader
 /// that falls a whole ring behind skips to the oldest entry still intact and learns how
-/// many it lost. There, entries are copied with word-sized relaxed atomics and validated
-/// against `tail` after the copy, like a seqlock, so a reader never returns a torn entry.
+/// many it lost. There each slot works as a small seqlock: the producer marks it "being
+/// written", copies the entry in with word-sized relaxed atomics and marks it complete;
+/// a reader copies it out and checks the mark did not change, so it never returns a
+/// torn entry.
 ///
 /// Thread safety: one thread publishes; reader `r` is used by one thread at a time
 /// (several readers may share a thread, e.g. as loops on one `LoopRunner`).
@@ -60,10 +65,12 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     @usableFromInline let base: UnsafeMutableRawPointer
     @usableFromInline let slots: UnsafeMutableRawPointer
     @usableFromInline let slotStride: Int
+    @usableFromInline let elementOffset: Int
     @usableFromInline let tail: UnsafeAtomic<Int>
     /// Producer-owned plain word: the slowest cursor it last saw.
     @usableFromInline let cursorCache: UnsafeMutablePointer<Int>
-    /// A reader publishes its cursor after this many reads (or when it catches up).
+    /// A reader publishes its cursor whenever its position crosses a multiple of this
+    /// (a power of two) and whenever it catches up.
     @usableFromInline let publishEvery: Int
     private let memory: _UnsafeRingMemory
 
@@ -80,7 +87,13 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         guard (1...256).contains(readers) else {
             throw .invalidReaderCount(readers, allowed: "1...256")
         }
-        let stride = _roundUp(MemoryLayout<Element>.stride, to: max(8, MemoryLayout<Element>.alignment))
+        let alignment = max(8, MemoryLayout<Element>.alignment)
+        let elementOffset = _roundUp(8, to: alignment)
+        let used = elementOffset + _roundUp(MemoryLayout<Element>.size, to: 8)
+        // Up to a line: a power of two, so no slot straddles two lines.
+        var stride = 16
+        while stride < used && stride < 64 { stride *= 2 }
+        stride = _roundUp(max(stride, used), to: alignment)
         let slotsOffset = BroadcastRingDescriptor.slotsOffset(readers: readers)
         let memory = try _UnsafeRingMemory(byteCount: slotsOffset + capacity * stride, placement: placement)
         self.base = memory.base
@@ -89,6 +102,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         self.overflow = overflow
         self.mask = capacity - 1
         self.slotStride = stride
+        self.elementOffset = elementOffset
         self.slots = memory.base + slotsOffset
         self.tail = _atomicInt(at: memory.base + BroadcastRingDescriptor.tailOffset, initialValue: 0)
         self.cursorCache = (memory.base + BroadcastRingDescriptor.cursorCacheOffset)
@@ -96,7 +110,10 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         for r in 0..<readers {
             _ = _atomicInt(at: memory.base + BroadcastRingDescriptor.readerOffset(r), initialValue: 0)
         }
-        self.publishEvery = max(1, capacity / 8)
+        for slot in 0..<capacity {
+            _ = _atomicInt(at: slots + slot * stride + BroadcastRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
+        }
+        self.publishEvery = max(1, capacity / 8)  // a power of two, as capacity is
         self.memory = memory
     }
 
@@ -111,6 +128,17 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         (base + BroadcastRingDescriptor.readerOffset(reader) + offset).assumingMemoryBound(to: Int.self)
     }
 
+    @inlinable @inline(__always)
+    func _sequence(_ position: Int) -> UnsafeAtomic<Int> {
+        UnsafeAtomic(at: (slots + (position & mask) &* slotStride)
+            .assumingMemoryBound(to: Int.AtomicRepresentation.self))
+    }
+
+    @inlinable @inline(__always)
+    func _element(_ position: Int) -> UnsafeMutableRawPointer {
+        slots + ((position & mask) &* slotStride &+ elementOffset)
+    }
+
     // MARK: Producer
 
     /// Publishes one entry to every reader. In `.waitForSlowest` mode returns `false`
@@ -121,23 +149,25 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     public func publish(_ element: Element) -> Bool {
         // Relaxed: only this thread writes `tail`.
         let position = tail.load(ordering: .relaxed)
-        let slot = slots + (position & mask) &* slotStride
+        let sequence = _sequence(position)
         switch overflow {
         case .waitForSlowest:
             if position &- cursorCache.pointee >= capacity {
                 cursorCache.pointee = slowestCursor()
                 if position &- cursorCache.pointee >= capacity { return false }
             }
-            _tsanWrite(slot, MemoryLayout<Element>.size)
-            slot.storeBytes(of: element, as: Element.self)
+            _tsanWrite(_element(position), MemoryLayout<Element>.size)
+            _element(position).storeBytes(of: element, as: Element.self)
         case .lapSlowReaders:
-            // Releasing fence before overwriting: a reader whose copy sees any of these
-            // words will, after its acquiring fence, also see the tail published before
-            // them, and so know this slot was being rewritten.
+            // Mark the slot "being written", then a releasing fence: a reader whose copy
+            // sees any new word also sees this mark when it re-reads the sequence.
+            sequence.store(2 &* position &+ 1, ordering: .relaxed)
             atomicMemoryFence(ordering: .releasing)
-            _RacyCopy.store(element, to: slot)
+            _RacyCopy.store(element, to: _element(position))
         }
-        // Releasing: the entry is visible before the new tail.
+        // Releasing: the entry is visible before its slot says "complete".
+        sequence.store(2 &* position &+ 2, ordering: .releasing)
+        // Releasing: a lapped reader that reads tail finds the slots before it complete.
         tail.store(position &+ 1, ordering: .releasing)
         return true
     }
@@ -161,50 +191,109 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     @inlinable
     public func read(_ reader: Int) -> Read {
         let positionWord = _readerWord(reader, BroadcastRingDescriptor.positionInReader)
-        let tailCache = _readerWord(reader, BroadcastRingDescriptor.tailCacheInReader)
         let position = positionWord.pointee
+        let sequence = _sequence(position)
+        let complete = 2 &* position &+ 2
+        // Acquiring: pairs with the producer's releasing "complete" store.
+        let before = sequence.load(ordering: .acquiring)
         switch overflow {
         case .waitForSlowest:
-            if position == tailCache.pointee {
-                // Tell the producer how far we got before we look for more.
+            guard before == complete else {
+                // Caught up: tell the producer how far we got.
                 _cursor(reader).store(position, ordering: .releasing)
-                // Acquiring: pairs with the producer's releasing tail store.
-                tailCache.pointee = tail.load(ordering: .acquiring)
-                if position == tailCache.pointee { return .empty }
+                return .empty
             }
-            _tsanRead(slots + (position & mask) &* slotStride, MemoryLayout<Element>.size)
-            let element = (slots + (position & mask) &* slotStride).load(as: Element.self)
+            _tsanRead(_element(position), MemoryLayout<Element>.size)
+            let element = _element(position).load(as: Element.self)
             positionWord.pointee = position &+ 1
-            if (position &+ 1) % publishEvery == 0 {
-                // Releasing: our read of the slot completes before the producer reuses it.
+            if (position &+ 1) & (publishEvery &- 1) == 0 {
+                // Releasing: our reads of the slots complete before the producer reuses them.
                 _cursor(reader).store(position &+ 1, ordering: .releasing)
             }
             return .element(element)
         case .lapSlowReaders:
-            let published = tail.load(ordering: .acquiring)
-            if position == published { return .empty }
-            if published &- position >= capacity {
-                return .lost(_skip(reader, from: position, tail: published))
+            if before == complete {
+                let element = _RacyCopy.load(Element.self, from: _element(position))
+                // Acquiring fence, then re-read the sequence: if the producer started
+                // rewriting the slot while we copied, the sequence says so.
+                atomicMemoryFence(ordering: .acquiring)
+                if sequence.load(ordering: .relaxed) == before {
+                    positionWord.pointee = position &+ 1
+                    return .element(element)
+                }
+            } else if before < complete {
+                // Not written yet (or position p being written right now).
+                return .empty
             }
-            let element = _RacyCopy.load(Element.self, from: slots + (position & mask) &* slotStride)
-            // Acquiring fence, then re-read tail: if the producer had started rewriting this
-            // slot while we copied, the tail we see now says so.
-            atomicMemoryFence(ordering: .acquiring)
-            let after = tail.load(ordering: .relaxed)
-            if after &- position >= capacity {
-                return .lost(_skip(reader, from: position, tail: after))
-            }
-            positionWord.pointee = position &+ 1
-            return .element(element)
+            // The slot holds a later lap: we were overtaken.
+            return .lost(_skip(reader, from: position))
         }
+    }
+
+    /// Complete entries at reader `reader`'s position, read in place: read them, then
+    /// move past them with `release(_:_:)`.
+    public struct Run: RandomAccessCollection {
+        @usableFromInline let ring: BroadcastRing
+        @usableFromInline let start: Int
+        public let count: Int
+
+        @inlinable init(ring: BroadcastRing, start: Int, count: Int) {
+            self.ring = ring
+            self.start = start
+            self.count = count
+        }
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+
+        @inlinable
+        public subscript(index: Int) -> Element {
+            precondition(index >= 0 && index < count, "run index \(index) out of 0..<\(count)")
+            return ring._element(start &+ index).load(as: Element.self)
+        }
+    }
+
+    /// The complete entries at reader `reader`'s position, up to `count`. `.waitForSlowest`
+    /// mode only: there no entry can change under the reader until it releases it.
+    /// - Complexity: O(n) in the entries returned (each slot's sequence is checked).
+    @inlinable
+    public func readable(_ reader: Int, upTo count: Int = .max) -> Run {
+        precondition(overflow == .waitForSlowest, "in-place runs need .waitForSlowest; use read(_:) when lapping")
+        let position = _readerWord(reader, BroadcastRingDescriptor.positionInReader).pointee
+        let n = _publishedPrefix(from: position, limit: min(count, capacity)) { p in
+            // Acquiring: pairs with the producer's releasing "complete" store.
+            _sequence(p).load(ordering: .acquiring) == 2 &* p &+ 2
+        }
+        if n == 0 {
+            // Caught up: tell the producer how far we got.
+            _cursor(reader).store(position, ordering: .releasing)
+        }
+        return Run(ring: self, start: position, count: n)
+    }
+
+    /// Moves reader `reader` past `count` entries of its last run and publishes its
+    /// cursor to the producer.
+    /// - Complexity: O(1) (O(count) in ThreadSanitizer builds).
+    @inlinable
+    public func release(_ reader: Int, _ count: Int) {
+        let positionWord = _readerWord(reader, BroadcastRingDescriptor.positionInReader)
+        let position = positionWord.pointee
+        #if QUORUM_TSAN
+        for p in position..<(position &+ count) { _tsanRead(_element(p), MemoryLayout<Element>.size) }
+        #endif
+        positionWord.pointee = position &+ count
+        // Releasing: our reads of the slots complete before the producer reuses them.
+        _cursor(reader).store(position &+ count, ordering: .releasing)
     }
 
     /// Moves a lapped reader to the oldest entry not being overwritten.
     @inlinable
-    func _skip(_ reader: Int, from position: Int, tail published: Int) -> Int {
+    func _skip(_ reader: Int, from position: Int) -> Int {
+        // Acquiring: pairs with the producer's releasing tail store.
+        let published = tail.load(ordering: .acquiring)
         // With tail t the producer may be writing entry t into the slot of entry t - C,
         // so entries t - C + 1 ... t - 1 are the intact ones.
-        let oldest = published &- capacity &+ 1
+        let oldest = max(position &+ 1, published &- capacity &+ 1)
         let lost = oldest &- position
         _readerWord(reader, BroadcastRingDescriptor.positionInReader).pointee = oldest
         _readerWord(reader, BroadcastRingDescriptor.lostInReader).pointee &+= lost

@@ -4,14 +4,22 @@ import CURing
 /// Offsets in an `SPSCRing`'s storage, in bytes from its (page-aligned) start.
 ///
 /// ```
-///  0                 128                          256                          384
-///  ├─ producer line ─┼─ consumer line ────────────┼─ padding ──────────────────┼─ slots …
-///  │ tail · headCache│ head · tailCache           │ keeps slot 0 off the       │ capacity ×
-///  │ · claimed       │                            │ consumer line              │ stride
+///  0                  128                 256        384
+///  ├─ producer line ──┼─ consumer line ───┼─ pad ────┼─ slots × capacity …
+///  │ tail · headCache │ head · tailCache  │          │   sequenced: [ sequence · element ]
+///  │ · claimed        │                   │          │   stride 16, 32 or 64 (one line)
+///  │                  │                   │          │   otherwise: [ element ]
 /// ```
-/// `tail` is written only by the producer and `head` only by the consumer; each side
-/// keeps a plain cached copy of the other's index on its own line and refreshes it only
-/// when the ring looks full (producer) or empty (consumer).
+/// Elements of up to 56 bytes travel *sequenced*: the slot's sequence word says which
+/// position it holds (`p + 1`: "position p is here and ready"), the consumer polls the
+/// slot itself and never the producer's `tail`, so handing over one message moves one
+/// cache line, as a bare cache-line ping-pong does; polling a separate tail and then
+/// reading the slot would cost two transfers in a row. Slots are a power-of-two size so
+/// none straddles two lines. Larger elements fill lines on their own, so a sequence
+/// word would only push each across two lines: they use the tail cursor instead, which
+/// the consumer reads (into `tailCache`) only when its last view says the ring is empty.
+/// Either way the producer learns of free slots from `head`, re-read only when its
+/// cached copy says the ring is full.
 public enum SPSCRingDescriptor {
     public static let tailOffset = 0
     public static let headCacheOffset = 8
@@ -19,14 +27,15 @@ public enum SPSCRingDescriptor {
     public static let headOffset = cacheLinePairSize
     public static let tailCacheOffset = cacheLinePairSize + 8
     public static let slotsOffset = 3 * cacheLinePairSize
+    public static let sequenceOffsetInSlot = 0
 }
 
 /// A bounded single-producer single-consumer ring of fixed-size elements.
 ///
-/// Positions are unbounded 64-bit counters; a slot is `position & mask`. The producer
-/// publishes with a releasing store of `tail`, the consumer with a releasing store of
-/// `head`, each side acquiring the other's counter only when its cached copy says the ring
-/// is full or empty — so in steady state a transfer touches no shared line but the slots.
+/// Positions are unbounded 64-bit counters; position `p` lives in slot `p & mask`. The
+/// producer publishes with a releasing store (of the slot's sequence word, or of `tail`
+/// for elements over 56 bytes); the consumer frees slots with a releasing store of
+/// `head`.
 ///
 /// Thread safety: exactly one thread calls the producer methods (`push`, `claim`,
 /// `commit`) and exactly one thread calls the consumer methods (`pop`, `readable`,
@@ -34,15 +43,24 @@ public enum SPSCRingDescriptor {
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public let capacity: Int
     @usableFromInline let mask: Int
-    @usableFromInline let slots: UnsafeMutablePointer<Element>
+    @usableFromInline let slots: UnsafeMutableRawPointer
+    @usableFromInline let slotStride: Int
+    @usableFromInline let elementOffset: Int
+    /// The producer's next position; only the producer writes it (observers may read).
     @usableFromInline let tail: UnsafeAtomic<Int>
+    /// The consumer's next position, published for the producer.
     @usableFromInline let head: UnsafeAtomic<Int>
     /// Producer-owned plain words on the producer line.
     @usableFromInline let headCache: UnsafeMutablePointer<Int>
     @usableFromInline let claimed: UnsafeMutablePointer<Int>
-    /// Consumer-owned plain word on the consumer line.
+    /// Consumer-owned plain word on the consumer line (tail-cursor mode only).
     @usableFromInline let tailCache: UnsafeMutablePointer<Int>
     private let memory: _UnsafeRingMemory
+
+    /// Whether elements carry a sequence word in their slot (see `SPSCRingDescriptor`).
+    /// A constant per element type, so specialised code keeps one branch of each `if`.
+    @inlinable @inline(__always)
+    static var _sequenced: Bool { MemoryLayout<Element>.size <= 56 }
 
     /// Creates an empty ring.
     /// - Parameters:
@@ -51,18 +69,63 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     ///     so create a ring on (or pinned next to) the thread that writes it.
     public init(capacity: Int, placement: MemoryPlacement = .numaLocal) throws(RingError) {
         try RingCapacity.validate(capacity)
-        let bytes = SPSCRingDescriptor.slotsOffset + capacity * MemoryLayout<Element>.stride
-        let memory = try _UnsafeRingMemory(byteCount: bytes, placement: placement)
+        let alignment = max(8, MemoryLayout<Element>.alignment)
+        let elementOffset: Int
+        let stride: Int
+        if Self._sequenced {
+            elementOffset = _roundUp(8, to: alignment)
+            // 16, 32 or 64 bytes: a power of two, so no slot straddles two cache lines.
+            var size = 16
+            while size < elementOffset + MemoryLayout<Element>.size { size *= 2 }
+            stride = _roundUp(size, to: alignment)
+        } else {
+            elementOffset = 0
+            stride = MemoryLayout<Element>.stride
+        }
+        let memory = try _UnsafeRingMemory(
+            byteCount: SPSCRingDescriptor.slotsOffset + capacity * stride, placement: placement)
         let base = memory.base
         self.capacity = capacity
         self.mask = capacity - 1
+        self.slotStride = stride
+        self.elementOffset = elementOffset
+        self.slots = base + SPSCRingDescriptor.slotsOffset
         self.tail = _atomicInt(at: base + SPSCRingDescriptor.tailOffset, initialValue: 0)
         self.head = _atomicInt(at: base + SPSCRingDescriptor.headOffset, initialValue: 0)
         self.headCache = (base + SPSCRingDescriptor.headCacheOffset).bindMemory(to: Int.self, capacity: 1)
         self.claimed = (base + SPSCRingDescriptor.claimedOffset).bindMemory(to: Int.self, capacity: 1)
         self.tailCache = (base + SPSCRingDescriptor.tailCacheOffset).bindMemory(to: Int.self, capacity: 1)
-        self.slots = (base + SPSCRingDescriptor.slotsOffset).bindMemory(to: Element.self, capacity: capacity)
+        if Self._sequenced {
+            // Sequence 0 means "holds position -1": every slot starts empty.
+            for slot in 0..<capacity {
+                _ = _atomicInt(at: slots + slot * stride + SPSCRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
+            }
+        }
         self.memory = memory
+    }
+
+    @inlinable @inline(__always)
+    func _sequence(_ position: Int) -> UnsafeAtomic<Int> {
+        UnsafeAtomic(at: (slots + (position & mask) &* slotStride)
+            .assumingMemoryBound(to: Int.AtomicRepresentation.self))
+    }
+
+    @inlinable @inline(__always)
+    func _element(_ position: Int) -> UnsafeMutableRawPointer {
+        slots + ((position & mask) &* slotStride &+ elementOffset)
+    }
+
+    /// How many slots are free for the producer, refreshing its view of `head` when
+    /// fewer than `wanted` look free.
+    @inlinable @inline(__always)
+    func _free(at position: Int, wanted: Int) -> Int {
+        var free = capacity &- (position &- headCache.pointee)
+        if free < wanted {
+            // Acquiring: the consumer's reads of these slots happened before it moved head.
+            headCache.pointee = head.load(ordering: .acquiring)
+            free = capacity &- (position &- headCache.pointee)
+        }
+        return free
     }
 
     // MARK: Producer
@@ -73,94 +136,157 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func push(_ element: Element) -> Bool {
         // Relaxed: only this thread writes `tail`.
         let position = tail.load(ordering: .relaxed)
-        if position &- headCache.pointee == capacity {
-            // Acquiring: the consumer's reads of these slots happened before it moved head.
-            headCache.pointee = head.load(ordering: .acquiring)
-            if position &- headCache.pointee == capacity { return false }
+        if _free(at: position, wanted: 1) < 1 { return false }
+        _tsanWrite(_element(position), MemoryLayout<Element>.size)
+        _element(position).storeBytes(of: element, as: Element.self)
+        if Self._sequenced {
+            // Releasing: the element is visible before the slot says it is ready.
+            _sequence(position).store(position &+ 1, ordering: .releasing)
+            // Relaxed: here tail is the producer's bookkeeping; the consumer never reads it.
+            tail.store(position &+ 1, ordering: .relaxed)
+        } else {
+            // Releasing: the element is visible before the new tail.
+            tail.store(position &+ 1, ordering: .releasing)
         }
-        _tsanWrite(slots + (position & mask), MemoryLayout<Element>.size)
-        slots[position & mask] = element
-        // Releasing: the slot write becomes visible before the new tail.
-        tail.store(position &+ 1, ordering: .releasing)
         return true
     }
 
-    /// Claims up to `count` contiguous free slots for the producer to fill, then publish
-    /// with `commit(_:)`. The buffer is empty when the ring is full; it may be shorter than
-    /// `count` when fewer slots are free or the run reaches the end of storage.
+    /// Slots claimed by the producer, to fill and then publish with `commit(_:)`.
+    public struct Claim {
+        @usableFromInline let ring: SPSCRing
+        @usableFromInline let start: Int
+        public let count: Int
+
+        @inlinable init(ring: SPSCRing, start: Int, count: Int) {
+            self.ring = ring
+            self.start = start
+            self.count = count
+        }
+
+        public var isEmpty: Bool { count == 0 }
+
+        /// Writes the `index`th claimed slot.
+        @inlinable
+        public subscript(index: Int) -> Element {
+            get { ring._element(start &+ index).load(as: Element.self) }
+            nonmutating set {
+                precondition(index >= 0 && index < count, "claim index \(index) out of 0..<\(count)")
+                ring._element(start &+ index).storeBytes(of: newValue, as: Element.self)
+            }
+        }
+    }
+
+    /// Claims up to `count` free slots for the producer to fill, then publish with
+    /// `commit(_:)`. The claim is empty when the ring is full, and shorter than `count`
+    /// when fewer slots are free.
     /// - Complexity: O(1).
     @inlinable
-    public func claim(upTo count: Int) -> UnsafeMutableBufferPointer<Element> {
+    public func claim(upTo count: Int) -> Claim {
         let position = tail.load(ordering: .relaxed)
-        var free = capacity &- (position &- headCache.pointee)
-        if free < count {
-            headCache.pointee = head.load(ordering: .acquiring)
-            free = capacity &- (position &- headCache.pointee)
-        }
-        let start = position & mask
-        let n = min(count, free, capacity &- start)
-        claimed.pointee = max(n, 0)
-        return UnsafeMutableBufferPointer(start: slots + start, count: max(n, 0))
+        let n = max(0, min(count, _free(at: position, wanted: count)))
+        claimed.pointee = n
+        return Claim(ring: self, start: position, count: n)
     }
 
     /// Publishes the first `count` slots of the last claim to the consumer.
     /// - Precondition: `count` is at most the size of the last claim.
+    /// - Complexity: O(count).
     @inlinable
     public func commit(_ count: Int) {
         precondition(count >= 0 && count <= claimed.pointee, "commit(\(count)) exceeds the claimed \(claimed.pointee) slots")
         claimed.pointee = 0
         let position = tail.load(ordering: .relaxed)
-        _tsanWrite(slots + (position & mask), count * MemoryLayout<Element>.stride)
-        // Releasing: the claimed slots' writes become visible before the new tail.
-        tail.store(position &+ count, ordering: .releasing)
+        #if QUORUM_TSAN
+        for p in position..<(position &+ count) { _tsanWrite(_element(p), MemoryLayout<Element>.size) }
+        #endif
+        if Self._sequenced {
+            for p in position..<(position &+ count) {
+                // Releasing: each element is visible before its slot says it is ready.
+                _sequence(p).store(p &+ 1, ordering: .releasing)
+            }
+            tail.store(position &+ count, ordering: .relaxed)
+        } else {
+            // Releasing: the claimed elements are visible before the new tail.
+            tail.store(position &+ count, ordering: .releasing)
+        }
     }
 
     // MARK: Consumer
 
     /// Removes and returns the oldest element, or `nil` when the ring is empty.
-    /// - Complexity: O(1); touches the producer's line only when the ring looks empty.
+    /// - Complexity: O(1); touches only the slot's line, and its own.
     @inlinable @inline(__always)
     public func pop() -> Element? {
         // Relaxed: only this thread writes `head`.
         let position = head.load(ordering: .relaxed)
-        if position == tailCache.pointee {
+        if Self._sequenced {
+            // Acquiring: pairs with the producer's releasing sequence store.
+            guard _sequence(position).load(ordering: .acquiring) == position &+ 1 else { return nil }
+        } else if position == tailCache.pointee {
             // Acquiring: pairs with the producer's releasing tail store.
             tailCache.pointee = tail.load(ordering: .acquiring)
-            if position == tailCache.pointee {
-                // Empty: start pulling the next slot's line now, so that when the tail
-                // moves its cache miss is not followed by a second one for the slot.
-                curing_prefetch(slots + (position & mask))
-                return nil
-            }
+            if position == tailCache.pointee { return nil }
         }
-        _tsanRead(slots + (position & mask), MemoryLayout<Element>.size)
-        let element = slots[position & mask]
+        _tsanRead(_element(position), MemoryLayout<Element>.size)
+        let element = _element(position).load(as: Element.self)
         // Releasing: our read of the slot completes before the producer may reuse it.
         head.store(position &+ 1, ordering: .releasing)
         return element
     }
 
-    /// The contiguous run of published elements at the head, up to `count`; empty when the
-    /// ring is empty. Read them, then give the slots back with `release(_:)`.
-    /// - Complexity: O(1).
-    @inlinable
-    public func readable(upTo count: Int = .max) -> UnsafeBufferPointer<Element> {
-        let position = head.load(ordering: .relaxed)
-        if position == tailCache.pointee {
-            tailCache.pointee = tail.load(ordering: .acquiring)
+    /// Published elements at the head, read in place: read them, then give their slots
+    /// back with `release(_:)`.
+    public struct Run: RandomAccessCollection {
+        @usableFromInline let ring: SPSCRing
+        @usableFromInline let start: Int
+        public let count: Int
+
+        @inlinable init(ring: SPSCRing, start: Int, count: Int) {
+            self.ring = ring
+            self.start = start
+            self.count = count
         }
-        let start = position & mask
-        let n = min(count, tailCache.pointee &- position, capacity &- start)
-        return UnsafeBufferPointer(start: slots + start, count: n)
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+
+        @inlinable
+        public subscript(index: Int) -> Element {
+            precondition(index >= 0 && index < count, "run index \(index) out of 0..<\(count)")
+            return ring._element(start &+ index).load(as: Element.self)
+        }
+    }
+
+    /// The published elements at the head, up to `count`; empty when the ring is empty.
+    /// - Complexity: O(log n) in the elements returned.
+    @inlinable
+    public func readable(upTo count: Int = .max) -> Run {
+        let position = head.load(ordering: .relaxed)
+        let limit = min(count, capacity)
+        if !Self._sequenced {
+            if position == tailCache.pointee {
+                tailCache.pointee = tail.load(ordering: .acquiring)
+            }
+            return Run(ring: self, start: position, count: min(limit, tailCache.pointee &- position))
+        }
+        let n = _publishedPrefix(from: position, limit: limit) { p in
+            // Acquiring: pairs with the producer's releasing sequence store.
+            _sequence(p).load(ordering: .acquiring) == p &+ 1
+        }
+        return Run(ring: self, start: position, count: n)
     }
 
     /// Returns `count` slots at the head to the producer.
-    /// - Precondition: `count` is at most the length of the last `readable` run.
+    /// - Precondition: those slots are published (as `readable` reported them).
+    /// - Complexity: O(1) (O(count) in ThreadSanitizer builds).
     @inlinable
     public func release(_ count: Int) {
         let position = head.load(ordering: .relaxed)
-        precondition(count >= 0 && position &+ count <= tailCache.pointee, "release(\(count)) exceeds what was readable")
-        _tsanRead(slots + (position & mask), count * MemoryLayout<Element>.stride)
+        precondition(count >= 0 && count <= capacity, "release(\(count)) exceeds the capacity \(capacity)")
+        #if QUORUM_TSAN
+        for p in position..<(position &+ count) { _tsanRead(_element(p), MemoryLayout<Element>.size) }
+        #endif
+        // Releasing: our reads of the slots complete before the producer reuses them.
         head.store(position &+ count, ordering: .releasing)
     }
 

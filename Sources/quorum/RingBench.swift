@@ -225,11 +225,10 @@ final class BroadcastReaderLoop: Loop, @unchecked Sendable {
 
     func poll() -> Int {
         guard received < messages else { return 0 }
-        var work = 0
-        while work < 256, case .element(let v) = ring.read(reader) {
-            sum &+= v
-            work += 1
-        }
+        let run = ring.readable(reader, upTo: 1024)
+        for v in run { sum &+= v }
+        ring.release(reader, run.count)
+        let work = run.count
         received += work
         if received == messages, finished.wrappingIncrementThenLoad(ordering: .acquiringAndReleasing) == total {
             end.store(curing_monotonic_ns(), ordering: .releasing)

@@ -42,17 +42,15 @@ import Testing
     }
 
     @Test(arguments: [1, 2, 4, 8, 16, 32, 64])
-    func spscBatchClaimStopsAtWrapAndAtFull(_ capacity: Int) throws {
+    func spscBatchClaimWrapsAndStopsAtFull(_ capacity: Int) throws {
         let ring = try SPSCRing<UInt32>(capacity: capacity)
         var written: UInt32 = 0
         var read: UInt32 = 0
         for round in 0..<(4 * capacity) {
             let want = (round * 7) % (capacity + 3) + 1
             let claim = ring.claim(upTo: want)
-            #expect(claim.count <= want && claim.count <= capacity)
-            // A claim is contiguous: it never runs past the end of storage.
-            let start = Int(written) & (capacity - 1)
-            #expect(claim.count <= capacity - start || claim.count == 0)
+            // The ring is empty at each round's start: a claim gets all it asks, up to capacity.
+            #expect(claim.count == min(want, capacity))
             for i in 0..<claim.count {
                 claim[i] = written
                 written += 1
@@ -77,10 +75,15 @@ import Testing
         }
         #expect(read == written)
         #expect(written > UInt32(capacity), "the sweep wrapped around")
-        // Full ring: a claim comes back empty.
+        // Full ring: a claim comes back empty; a partly full one gets what is free.
         while ring.push(written) { written += 1 }
         #expect(ring.claim(upTo: 1).isEmpty)
         #expect(ring.approximateCount == capacity)
+        #expect(ring.pop() == read)
+        #expect(ring.claim(upTo: 5).count == 1)
+        ring.commit(0)
+        // Publishing nothing leaves the ring as it was.
+        #expect(ring.approximateCount == capacity - 1)
     }
 
     @Test(arguments: [1, 2, 4, 8, 16, 32, 64])
@@ -130,6 +133,37 @@ import Testing
         for r in 0..<3 { #expect(ring.lostCount(r) == 0) }
     }
 
+    @Test(arguments: [1, 2, 4, 8, 16, 32, 64])
+    func broadcastRunsReadInPlaceAndHoldBackTheProducer(_ capacity: Int) throws {
+        let ring = try BroadcastRing<UInt64>(capacity: capacity, readers: 2)
+        var published: UInt64 = 0
+        var seen: [UInt64] = [0, 0]
+        for round in 0..<(3 * capacity + 2) {
+            while ring.publish(published) { published += 1 }
+            #expect(published - seen.min()! == UInt64(capacity), "round \(round): full")
+            // Reader 0 takes everything in runs of at most 3; reader 1 one run of half.
+            while true {
+                let run = ring.readable(0, upTo: 3)
+                if run.isEmpty { break }
+                for v in run { #expect(v == seen[0]); seen[0] += 1 }
+                ring.release(0, run.count)
+            }
+            let half = ring.readable(1, upTo: max(1, capacity / 2))
+            #expect(half.count == max(1, capacity / 2))
+            for v in half { #expect(v == seen[1]); seen[1] += 1 }
+            // Until reader 1 releases, the producer still may not reuse its slots.
+            #expect(!ring.publish(published))
+            ring.release(1, half.count)
+            while true {
+                let run = ring.readable(1)
+                if run.isEmpty { break }
+                for v in run { #expect(v == seen[1]); seen[1] += 1 }
+                ring.release(1, run.count)
+            }
+            #expect(seen == [published, published])
+        }
+    }
+
     @Test(arguments: [2, 4, 8, 16, 32, 64])
     func broadcastLapsSlowReadersAndCountsTheLoss(_ capacity: Int) throws {
         let ring = try BroadcastRing<UInt64>(capacity: capacity, readers: 2, overflow: .lapSlowReaders)
@@ -167,6 +201,33 @@ import Testing
     @Test func errorMessagesNameTheValueAndWhatIsAllowed() {
         let error = RingError.invalidCapacity(1000, allowed: "a power of two in 1...1073741824")
         #expect(error.description == "ring capacity 1000 is not allowed: expected a power of two in 1...1073741824")
+    }
+
+    @Test(arguments: [1, 2, 4, 8, 16, 32, 64])
+    func spscWithLargeElementsUsesTheTailCursorTheSameWay(_ capacity: Int) throws {
+        // 64-byte elements take the tail-cursor path; the FIFO contract is the same.
+        struct Wide: Equatable { var a: UInt64, b: UInt64, c: UInt64, d: UInt64, e: UInt64, f: UInt64, g: UInt64, h: UInt64 }
+        func wide(_ v: UInt64) -> Wide { Wide(a: v, b: v, c: v, d: v, e: v, f: v, g: v, h: ~v) }
+        let ring = try SPSCRing<Wide>(capacity: capacity)
+        var next: UInt64 = 0, expected: UInt64 = 0
+        for round in 0..<(3 * capacity + 2) {
+            let burst = (round % capacity) + 1
+            if round % 2 == 0 {
+                for _ in 0..<burst { #expect(ring.push(wide(next))); next += 1 }
+            } else {
+                let claim = ring.claim(upTo: burst)
+                #expect(claim.count == burst)
+                for i in 0..<claim.count { claim[i] = wide(next + UInt64(i)) }
+                ring.commit(claim.count)
+                next += UInt64(burst)
+            }
+            if burst == capacity { #expect(!ring.push(wide(999))) }
+            let run = ring.readable(upTo: max(1, burst / 2))
+            for v in run { #expect(v == wide(expected)); expected += 1 }
+            ring.release(run.count)
+            while let v = ring.pop() { #expect(v == wide(expected)); expected += 1 }
+            #expect(expected == next)
+        }
     }
 
     @Test func seqLockReturnsTheLastWrite() throws {
