@@ -63,7 +63,7 @@ public final class ReturnSampler {
     /// - Complexity: O(1).
     @discardableResult
     public func updateMid(_ i: Int, ticks: Int64) -> Bool {
-        updateMid(i, Double(ticks) * 1e-4)
+        updateMid(i, Double(ticks) / 10_000)  // division, not × 1e-4: exact for whole prices
     }
 
     /// On a clock tick: writes every instrument's return since the previous tick into
