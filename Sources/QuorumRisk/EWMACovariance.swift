@@ -26,6 +26,9 @@ public final class EWMACovariance {
     /// Decay λ in (0, 1).
     public let lambda: Double
     let oneMinusLambda: Double
+    let sqrtOneMinusLambda: Double
+    /// √(1−λ)·r for the update in progress (n entries).
+    let scaled: UnsafeMutablePointer<Double>
     /// Σ, row-major n×n, both triangles kept equal.
     let storage: UnsafeMutablePointer<Double>
     /// Scratch for the PSD check of user overrides (n×n); never used on the hot path.
@@ -48,6 +51,9 @@ public final class EWMACovariance {
         self.dimension = dimension
         self.lambda = lambda
         self.oneMinusLambda = 1 - lambda
+        self.sqrtOneMinusLambda = (1 - lambda).squareRoot()
+        scaled = .allocate(capacity: dimension)
+        scaled.initialize(repeating: 0, count: dimension)
         storage = .allocate(capacity: dimension * dimension)
         storage.initialize(repeating: 0, count: dimension * dimension)
         scratch = .allocate(capacity: dimension * dimension)
@@ -63,6 +69,7 @@ public final class EWMACovariance {
     deinit {
         storage.deallocate()
         scratch.deallocate()
+        scaled.deallocate()
     }
 
     /// Applies one cross-sectional return vector (`returns.count` must equal `dimension`).
@@ -77,13 +84,16 @@ public final class EWMACovariance {
             return false
         }
         let n = dimension
-        let lam = lambda, w = oneMinusLambda
+        let lam = lambda
         let r = returns.baseAddress!
+        // u = √(1−λ)·r, so the added term uᵢuⱼ is bit-for-bit equal to uⱼuᵢ and Σ stays
+        // exactly symmetric (w·rᵢ·rⱼ evaluated left to right would not be).
+        for i in 0..<n { scaled[i] = sqrtOneMinusLambda * r[i] }
         for i in 0..<n {
             let row = storage + i * n
-            let wri = w * r[i]
+            let ui = scaled[i]
             for j in 0..<n {
-                row[j] = lam * row[j] + wri * r[j]
+                row[j] = lam * row[j] + ui * scaled[j]
             }
         }
         updates &+= 1
