@@ -29,6 +29,8 @@ public final class EWMACovariance {
     let sqrtOneMinusLambda: Double
     /// √(1−λ)·r for the update in progress (n entries).
     let scaled: UnsafeMutablePointer<Double>
+    /// 1/σᵢ scratch for ``maxCorrelation()`` (n entries).
+    let inverseVolatility: UnsafeMutablePointer<Double>
     /// Σ, row-major n×n, both triangles kept equal.
     let storage: UnsafeMutablePointer<Double>
     /// Scratch for the PSD check of user overrides (n×n); never used on the hot path.
@@ -54,6 +56,8 @@ public final class EWMACovariance {
         self.sqrtOneMinusLambda = (1 - lambda).squareRoot()
         scaled = .allocate(capacity: dimension)
         scaled.initialize(repeating: 0, count: dimension)
+        inverseVolatility = .allocate(capacity: dimension)
+        inverseVolatility.initialize(repeating: 0, count: dimension)
         storage = .allocate(capacity: dimension * dimension)
         storage.initialize(repeating: 0, count: dimension * dimension)
         scratch = .allocate(capacity: dimension * dimension)
@@ -70,6 +74,7 @@ public final class EWMACovariance {
         storage.deallocate()
         scratch.deallocate()
         scaled.deallocate()
+        inverseVolatility.deallocate()
     }
 
     /// Applies one cross-sectional return vector (`returns.count` must equal `dimension`).
@@ -144,16 +149,20 @@ public final class EWMACovariance {
     /// pair has variance yet. Feeds the correlation-spike breaker.
     /// - Complexity: O(n²); no allocation.
     public func maxCorrelation() -> (value: Double, i: Int, j: Int) {
-        var best = -Double.infinity, bi = -1, bj = -1
         let n = dimension
+        // 1/σᵢ once per row (n square roots and divisions instead of n²/2), 0 for no data.
         for i in 0..<n {
-            let vi = storage[i * n + i]
-            guard vi > 0 else { continue }
+            let v = storage[i * n + i]
+            inverseVolatility[i] = v > 0 ? 1 / v.squareRoot() : 0
+        }
+        var best = -Double.infinity, bi = -1, bj = -1
+        for i in 0..<n {
+            let si = inverseVolatility[i]
+            guard si > 0 else { continue }
+            let row = storage + i * n
             for j in (i + 1)..<max(i + 1, n) {
-                let vj = storage[j * n + j]
-                guard vj > 0 else { continue }
-                let rho = storage[i * n + j] / (vi * vj).squareRoot()
-                if rho > best { best = rho; bi = i; bj = j }
+                let rho = row[j] * si * inverseVolatility[j]
+                if inverseVolatility[j] > 0 && rho > best { best = rho; bi = i; bj = j }
             }
         }
         return (min(best, 1), bi, bj)

@@ -63,6 +63,24 @@ final class RiskFixture: @unchecked Sendable {
     }
 }
 
+/// A 100-instrument engine with small positions and 64 rows of mids to cycle through.
+/// Same single-thread discipline as `RiskFixture`.
+final class EngineFixture: @unchecked Sendable {
+    let engine: RiskEngine
+    let mids: [[Int64]]
+    var t: UInt64 = 0
+
+    init() {
+        engine = try! RiskEngine(config: RiskConfig(instrumentCapacity: 100), capital: 100_000_000,
+                                 sectors: (0..<100).map { $0 % 8 }, teams: (0..<100).map { $0 % 4 },
+                                 limits: .unlimited(instruments: 100, sectors: 8, teams: 4))
+        mids = (0..<64).map { k in (0..<100).map { i in 1_000_000 + Int64((i * 7919 + k * 104_729) % 20_000) } }
+        for i in 0..<100 { engine.onMid(i, ticks: mids[0][i]) }
+        engine.onClockTick(atNanos: 0)  // marks arrive with the clock; fills need a mark
+        for i in 0..<100 { precondition(engine.onFill(i, signedQuantity: Int64(i % 7) - 3)) }
+    }
+}
+
 struct SplitMix {
     var state: UInt64
     mutating func next() -> UInt64 {
@@ -141,6 +159,18 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             f100.returns[f100.next].withUnsafeBufferPointer { blackHole(risk.update(returns: $0)) }
             f100.next = f100.next == 63 ? 0 : f100.next + 1
+        }
+    }
+
+    // The coordinator's whole clock tick: sample, Σ/Σw/σₚ² update, P&L window, re-mark,
+    // max-correlation scan for the breaker. Mids move every tick so re-marking is real.
+    let tick = EngineFixture()
+    Benchmark("RiskEngine.onClockTick.n100") { benchmark in
+        for _ in benchmark.scaledIterations {
+            tick.t &+= 1  // wrapping is irrelevant at benchmark lengths
+            let row = tick.mids[Int(tick.t & 63)]
+            for i in 0..<100 { tick.engine.onMid(i, ticks: row[i]) }
+            blackHole(tick.engine.onClockTick(atNanos: tick.t))
         }
     }
 
