@@ -87,6 +87,11 @@ public final class Portfolio {
     /// - Complexity: O(n) (σₚ²/Σw in `risk`), O(1) for the aggregates; no allocation.
     @discardableResult
     public func set(_ i: Int, position newPos: Int64, markTicks newTicks: Int64) -> Bool {
+        set(i, position: newPos, markTicks: newTicks, deferRisk: false)
+    }
+
+    /// `deferRisk`: store the exposure only; the caller runs `risk.recompute()` after a batch.
+    func set(_ i: Int, position newPos: Int64, markTicks newTicks: Int64, deferRisk: Bool) -> Bool {
         guard i >= 0 && i < dimension, newTicks > 0 else { rejectedUpdates &+= 1; return false }
         // Division by 10_000 rather than × 1e-4 keeps whole prices exact.
         let newMark = Double(newTicks) / 10_000
@@ -100,7 +105,11 @@ public final class Portfolio {
         position[i] = newPos
         markTicks[i] = newTicks
         mark[i] = newMark
-        risk.setExposure(i, Double(newPos) * newMark)
+        if deferRisk {
+            risk.storeExposureDeferred(i, Double(newPos) * newMark)
+        } else {
+            risk.setExposure(i, Double(newPos) * newMark)
+        }
         return true
     }
 
@@ -118,6 +127,21 @@ public final class Portfolio {
     public func setMark(_ i: Int, ticks: Int64) -> Bool {
         guard i >= 0 && i < dimension else { rejectedUpdates &+= 1; return false }
         return set(i, position: position[i], markTicks: ticks)
+    }
+
+    /// Re-marks many instruments at once: `marks[i]` in ticks, 0 = leave as is. Aggregates
+    /// move in O(1) each; σₚ² and Σw are rebuilt once at the end — cheaper than k O(n)
+    /// updates once more than a few instruments move. Returns how many were re-marked.
+    /// - Complexity: O(n²); no allocation.
+    @discardableResult
+    public func setMarks(_ marks: UnsafePointer<Int64>) -> Int {
+        var changed = 0
+        for i in 0..<dimension where marks[i] > 0 && marks[i] != markTicks[i] {
+            set(i, position: position[i], markTicks: marks[i], deferRisk: true)
+            changed += 1
+        }
+        if changed > 0 { risk.recompute() }
+        return changed
     }
 
     /// Rebuilds gross, net, sector and team sums, and the risk state, exactly.

@@ -110,15 +110,25 @@ public final class PortfolioRisk {
     /// - Complexity: O(n²).
     public func recompute() {
         let n = dimension
-        var v = 0.0
-        for i in 0..<n {
-            let row = covariance.storage + i * n
-            var s = 0.0
-            for j in 0..<n { s += row[j] * w[j] }
-            sw[i] = s
-            v += w[i] * s
+        // Σw as a sum of scaled rows (Σ is symmetric, so row j is column j): each inner
+        // loop is an independent axpy the compiler vectorises, where a dot-product form
+        // would be one serial floating-point reduction per row.
+        sw.update(repeating: 0, count: n)
+        for j in 0..<n {
+            let wj = w[j]
+            if wj == 0 { continue }
+            let row = covariance.storage + j * n
+            for i in 0..<n { sw[i] += wj * row[i] }
         }
+        var v = 0.0
+        for i in 0..<n { v += w[i] * sw[i] }
         variance = max(0, v)
+    }
+
+    /// Stores wᵢ without touching Σw or σₚ²: for bulk re-marks, which must end with
+    /// ``recompute()`` before anything reads the risk state.
+    func storeExposureDeferred(_ i: Int, _ value: Double) {
+        w[i] = value
     }
 
     /// σₚ.

@@ -70,8 +70,16 @@ public final class RiskEngine {
             pnl.record(risk.lastPeriodPnL)
             applied = true
         }
-        for i in 0..<config.instrumentCapacity where pendingMarks[i] > 0 && pendingMarks[i] != portfolio.markTicks[i] {
-            portfolio.setMark(i, ticks: pendingMarks[i])
+        // Few moved mids: O(n) each; many: one O(n²) rebuild (break-even near n/4 here).
+        let n = config.instrumentCapacity
+        var moved = 0
+        for i in 0..<n where pendingMarks[i] > 0 && pendingMarks[i] != portfolio.markTicks[i] { moved += 1 }
+        if moved * 4 > n {
+            portfolio.setMarks(pendingMarks)
+        } else if moved > 0 {
+            for i in 0..<n where pendingMarks[i] > 0 && pendingMarks[i] != portfolio.markTicks[i] {
+                portfolio.setMark(i, ticks: pendingMarks[i])
+            }
         }
         if applied { breakers.observeMaxCorrelation(risk.covariance.maxCorrelation().value, atNanos: t) }
         gate.mode = breakers.mode

@@ -41,3 +41,31 @@ struct EngineTests {
         #expect(engine.sampler.invalidPriceUpdates == 1 && engine.sampler.unknownInstrumentUpdates == 1)
     }
 }
+
+@Suite("Bulk re-mark")
+struct BulkRemarkTests {
+    @Test("setMarks rebuilds σₚ², Σw and the aggregates exactly as per-instrument re-marks would")
+    func bulkEqualsIncremental() throws {
+        let n = 20
+        let config = try RiskConfig(instrumentCapacity: n)
+        func make() throws -> Portfolio {
+            let risk = PortfolioRisk(config: config)
+            var rng = SeededGenerator(seed: 9)
+            for _ in 0..<300 { risk.update(returns: (0..<n).map { _ in 0.01 * rng.normal() }) }
+            let p = try Portfolio(risk: risk, capital: 1e7, sectors: (0..<n).map { $0 % 3 }, teams: (0..<n).map { $0 % 2 })
+            for i in 0..<n { p.set(i, position: Int64(i * 37 % 91) - 45, markTicks: 1_000_000 + Int64(i) * 1234) }
+            return p
+        }
+        let a = try make(), b = try make()
+        var marks = (0..<n).map { Int64(900_000 + $0 * 5_555) }
+        marks[3] = 0  // 0 = unchanged
+        #expect(a.setMarks(marks) == n - 1)
+        for i in 0..<n where marks[i] > 0 { b.setMark(i, ticks: marks[i]) }
+        #expect(relativeError(a.risk.variance, b.risk.variance) < 1e-12)
+        for i in 0..<n { #expect(relativeError(a.risk.sigmaW(i), b.risk.sigmaW(i)) < 1e-12) }
+        #expect(relativeError(a.gross, b.gross) < 1e-12)
+        #expect(relativeError(a.net, b.net) < 1e-12)
+        #expect(relativeError(a.sectorGross(1), b.sectorGross(1)) < 1e-12)
+        #expect(a.markTicks(3) == 1_000_000 + 3 * 1234)
+    }
+}
