@@ -15,8 +15,12 @@ public final class Portfolio {
     public let dimension: Int
     public let sectorCount: Int
     public let teamCount: Int
+    // @exclusivity(unchecked): the gate reads this on every order, and the dynamic
+    // exclusivity check (a swift_beginAccess call per read) cost more than the check
+    // itself. Safe because the type has one owner (the coordinator loop) and no method
+    // holds an inout/modify access to it across a call that could read it.
     /// Capital against which concentration, daily loss and drawdown fractions are taken.
-    public var capital: Double
+    @exclusivity(unchecked) public var capital: Double
 
     let position: UnsafeMutablePointer<Int64>
     let markTicks: UnsafeMutablePointer<Int64>
@@ -25,10 +29,10 @@ public final class Portfolio {
     let teamOf: UnsafeMutablePointer<Int>
     let sectorGross: UnsafeMutablePointer<Double>
     let teamGross: UnsafeMutablePointer<Double>
-    /// Σ|posᵢ|·markᵢ.
-    public private(set) var gross: Double = 0
-    /// Σ posᵢ·markᵢ.
-    public private(set) var net: Double = 0
+    /// Σ|posᵢ|·markᵢ. (Unchecked exclusivity: see `capital`.)
+    @exclusivity(unchecked) public private(set) var gross: Double = 0
+    /// Σ posᵢ·markᵢ. (Unchecked exclusivity: see `capital`.)
+    @exclusivity(unchecked) public private(set) var net: Double = 0
     /// Fills or marks refused (unknown instrument, non-positive price).
     public private(set) var rejectedUpdates = 0
 
@@ -137,7 +141,7 @@ public final class Portfolio {
     public func setMarks(_ marks: UnsafePointer<Int64>) -> Int {
         var changed = 0
         for i in 0..<dimension where marks[i] > 0 && marks[i] != markTicks[i] {
-            set(i, position: position[i], markTicks: marks[i], deferRisk: true)
+            _ = set(i, position: position[i], markTicks: marks[i], deferRisk: true)  // i and marks[i] were checked above
             changed += 1
         }
         if changed > 0 { risk.recompute() }

@@ -30,8 +30,12 @@ public final class PortfolioRisk {
 
     let w: UnsafeMutablePointer<Double>
     let sw: UnsafeMutablePointer<Double>
+    // @exclusivity(unchecked): the gate reads this on every order, and the dynamic
+    // exclusivity check (a swift_beginAccess call per read) cost more than the check
+    // itself. Safe because the type has one owner (the coordinator loop) and no method
+    // holds an inout/modify access to it across a call that could read it.
     /// σₚ² = wᵀΣw, maintained incrementally.
-    public private(set) var variance: Double = 0
+    @exclusivity(unchecked) public private(set) var variance: Double = 0
     /// rᵀw of the last applied return vector: the period's P&L on the exposures held.
     public private(set) var lastPeriodPnL: Double = 0
     /// Exposure updates refused (unknown index, non-finite value).

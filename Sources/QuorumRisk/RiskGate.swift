@@ -165,8 +165,12 @@ public struct RiskLimits: Sendable, Equatable {
 /// Not thread-safe: owned by the coordinator with the portfolio.
 public final class RiskGate {
     public let limits: RiskLimits
+    // @exclusivity(unchecked): the gate reads this on every order, and the dynamic
+    // exclusivity check (a swift_beginAccess call per read) cost more than the check
+    // itself. Safe because the type has one owner (the coordinator loop) and no method
+    // holds an inout/modify access to it across a call that could read it.
     /// Set by the coordinator from ``CircuitBreakers/mode``.
-    public var mode: EngineMode = .normal
+    @exclusivity(unchecked) public var mode: EngineMode = .normal
 
     // The limits copied into flat storage so the hot path does no Array bounds/ownership work.
     let maxPosition: UnsafeMutablePointer<Int64>
