@@ -19,8 +19,9 @@
 /// Not thread-safe: one owner (the coordinator loop).
 public final class PortfolioRisk {
     public let config: RiskConfig
-    /// The estimator this portfolio's σₚ is built on; update it only through
-    /// ``update(returns:)`` so that Σw and σₚ² stay in step.
+    /// The estimator this portfolio's σₚ is built on. Change Σ only through this type's
+    /// ``update(returns:)`` and ``override(covariance:)``/``override(correlation:volatilities:)``
+    /// so that Σw and σₚ² stay in step (or call ``recompute()`` afterwards).
     public let covariance: EWMACovariance
     public var dimension: Int { covariance.dimension }
     /// z_α·√h, cached because the gate multiplies by it on every order.
@@ -78,6 +79,22 @@ public final class PortfolioRisk {
     @discardableResult
     public func update(returns: [Double]) -> Bool {
         returns.withUnsafeBufferPointer { update(returns: $0) }
+    }
+
+    /// Replaces Σ with a user matrix (PSD-checked, see `EWMACovariance.override`) and
+    /// rebuilds Σw and σₚ². On error nothing changes.
+    /// - Complexity: O(n³).
+    public func override(covariance matrix: [Double]) throws(RiskError) {
+        try covariance.override(covariance: matrix)
+        recompute()
+    }
+
+    /// Replaces Σ with D·R·D from a user correlation matrix and volatilities (PSD-checked)
+    /// and rebuilds Σw and σₚ². On error nothing changes.
+    /// - Complexity: O(n³).
+    public func override(correlation: [Double], volatilities: [Double]) throws(RiskError) {
+        try covariance.override(correlation: correlation, volatilities: volatilities)
+        recompute()
     }
 
     /// wᵢ in currency.

@@ -267,3 +267,18 @@ struct ReturnSamplerTests {
         try cov.override(covariance: m)
     }
 }
+
+@Suite("Overrides keep σₚ in step")
+struct OverrideTests {
+    @Test("PortfolioRisk.override rebuilds Σw and σₚ²; a rejected override changes nothing")
+    func overrideRecomputes() throws {
+        let risk = PortfolioRisk(config: try RiskConfig(instrumentCapacity: 2))
+        risk.update(returns: [0.01, -0.02])
+        risk.setExposure(0, 1_000); risk.setExposure(1, 2_000)
+        try risk.override(correlation: [1, 0.5, 0.5, 1], volatilities: [0.1, 0.2])
+        // wᵀΣw = 1000²·0.01 + 2000²·0.04 + 2·1000·2000·0.5·0.1·0.2 = 10 000 + 160 000 + 40 000
+        #expect(abs(risk.variance - 210_000) < 1e-6)
+        #expect(throws: RiskError.self) { try risk.override(correlation: [1, 2, 2, 1], volatilities: [0.1, 0.2]) }
+        #expect(abs(risk.variance - 210_000) < 1e-6)
+    }
+}
