@@ -109,6 +109,12 @@ let benchmarks: @Sendable () -> Void = {
         thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p25: 0, .p50: 0, .p75: 0, .p90: 0, .p99: 0, .p100: 0])]
     )
 
+    // The harness's own floor for a one-call sample (clock reads, loop, blackHole): subtract
+    // it mentally from the single-call figures below.
+    Benchmark("Harness.emptySample") { benchmark in
+        for k in benchmark.scaledIterations { blackHole(k) }
+    }
+
     let f100 = RiskFixture(n: 100, seed: 1)
     let f500 = RiskFixture(n: 500, seed: 2)
 
