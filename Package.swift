@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "quorum", targets: ["quorum"]),
         .library(name: "QuorumRings", targets: ["QuorumRings"]),
         .library(name: "QuorumEngine", targets: ["QuorumEngine"]),
+        .library(name: "QuorumRisk", targets: ["QuorumRisk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,17 +50,22 @@ let package = Package(
             ]
         ),
 
+        // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
+        .target(name: "QuorumRisk"),
+
         .executableTarget(
             name: "quorum",
             dependencies: [
                 "QuorumRings",
                 "QuorumEngine",
+                "QuorumRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
 
         .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
+        .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
         .testTarget(
             name: "QuorumEngineTests",
             dependencies: ["QuorumEngine", .product(name: "Atomics", package: "swift-atomics")]

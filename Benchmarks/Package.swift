@@ -23,5 +23,15 @@ let package = Package(
             path: "Benchmarks/RingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Pre-trade gate, EWMA covariance update, incremental vs full VaR.
+        .executableTarget(
+            name: "RiskBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumRisk", package: "Quorum"),
+            ],
+            path: "Benchmarks/RiskBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
