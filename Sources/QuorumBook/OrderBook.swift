@@ -90,6 +90,17 @@ public struct OrderBook: ~Copyable {
         return DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
     }
 
+    /// The level at exactly `price`, or nil.
+    /// - Complexity: O(1) within 8 levels of the best, O(log levels) beyond.
+    @inlinable
+    public func level(_ side: Side, price: Price) -> DepthLevel? {
+        let s = side == .buy ? 0 : 1
+        let (index, found) = _search(s, Self._key(s, price.rawValue))
+        guard found else { return nil }
+        let l = _s.levels[Int(_s.ladder(s)[index].level)]
+        return DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
+    }
+
     /// Writes up to `out.count` levels from the best outward; returns how many were written.
     /// - Complexity: O(out.count).
     @inlinable
