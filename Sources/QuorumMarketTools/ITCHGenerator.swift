@@ -13,7 +13,7 @@ import Darwin
 ///
 /// Realism where it matters to a book:
 /// - Prices: each add is placed a heavy-tailed number of ticks away from the opposite best
-///   (discrete Pareto, tail exponent 1.2, scale 3 ticks, capped at 2 000), so most flow is
+///   (discrete Pareto, tail exponent 1.1, scale 10 ticks, capped at 1 000), so most flow is
 ///   within a few ticks of the touch and a thin tail sits hundreds of ticks away; the spread
 ///   is often one tick and occasionally wider.
 /// - Sizes: a mixture shaped like the LOBSTER AAPL sample — round lots of 100 most common,
@@ -34,14 +34,20 @@ public struct SyntheticDay: ~Copyable {
         /// Total messages in the file, system and directory messages included.
         public var messages: Int
         public var seed: UInt64
-        /// Soft cap on live orders per symbol (keeps books within `BookConfig()` defaults).
-        public var maxLiveOrdersPerSymbol: Int
+        /// Live orders per symbol the flow hovers around (adds outpace deletes below it and
+        /// trail them above it); never more than twice this.
+        public var targetLiveOrdersPerSymbol: Int
 
-        public init(symbols: Int = 50, messages: Int = 10_000_000, seed: UInt64 = 7, maxLiveOrdersPerSymbol: Int = 5000) {
+        public init(symbols: Int = 50, messages: Int = 10_000_000, seed: UInt64 = 7, targetLiveOrdersPerSymbol: Int = 1000) {
             self.symbols = symbols
             self.messages = messages
             self.seed = seed
-            self.maxLiveOrdersPerSymbol = maxLiveOrdersPerSymbol
+            self.targetLiveOrdersPerSymbol = targetLiveOrdersPerSymbol
+        }
+
+        /// A book configuration that holds what this day can produce.
+        public var bookConfig: BookConfig {
+            BookConfig(ordersPerSymbol: 2 * targetLiveOrdersPerSymbol + 64, levelsPerSide: 2048, maxSymbols: symbols)
         }
     }
 
@@ -71,8 +77,7 @@ public struct SyntheticDay: ~Copyable {
         precondition(options.symbols >= 1 && options.symbols < 65_535)
         self.options = options
         rng = SplitMix64(seed: options.seed)
-        manager = BookManager(config: BookConfig(ordersPerSymbol: max(1024, options.maxLiveOrdersPerSymbol * 2),
-                                                 levelsPerSide: 4096, maxSymbols: options.symbols))
+        manager = BookManager(config: options.bookConfig)
         live = Array(repeating: [], count: options.symbols)
         headerCount = 1 + options.symbols + 2
         let body = max(1, options.messages - headerCount - trailerCount)
@@ -152,8 +157,8 @@ public struct SyntheticDay: ~Copyable {
 
     /// Ticks away from the touch: discrete Pareto, mostly 0–5, rarely hundreds.
     mutating func distance() -> UInt32 {
-        let d = 3.0 * (pow(rng.unit(), -1.0 / 1.2) - 1.0)
-        return UInt32(min(2000.0, d))
+        let d = 10.0 * (pow(rng.unit(), -1.0 / 1.1) - 1.0)
+        return UInt32(min(1000.0, d))
     }
 
     mutating func size() -> UInt32 {
@@ -175,9 +180,14 @@ public struct SyntheticDay: ~Copyable {
         let (bid, ask) = manager.withBook(StockLocate(UInt16(locate))) { ($0.bestBid, $0.bestAsk) }!
         if !bid.isEmpty && !ask.isEmpty { referencePrice[s] = (bid.price.rawValue / 2 + ask.price.rawValue / 2) / SyntheticDay.tick * SyntheticDay.tick }
         let n = live[s].count
-        let r = n < 40 ? 0 : (n > options.maxLiveOrdersPerSymbol ? 50 + rng.below(30) : rng.below(1000) / 10)
+        let target = options.targetLiveOrdersPerSymbol
+        // Below the target adds outpace removals, above it they trail: the book breathes
+        // around the target instead of growing all day.
+        let addCut: UInt64 = n < target ? 50 : 42
+        var r = n < 40 ? 0 : rng.below(100)
+        if n >= 2 * target && r < addCut { r = addCut }
         switch r {
-        case 0..<46:  // add (a tenth of them attributed)
+        case 0..<addCut:  // add (a tenth of them attributed)
             let side: Side = rng.below(2) == 0 ? .buy : .sell
             let price = addPrice(side, bid, ask, s)
             let ref = newRef(s)
@@ -187,7 +197,7 @@ public struct SyntheticDay: ~Copyable {
             }
             return .addOrder(.init(header: header(locate), orderRef: OrderRef(ref), side: side, shares: Qty(size()),
                                    stock: stocks[s], price: Price(price)))
-        case 46..<80:  // delete
+        case addCut..<80:  // delete
             let ref = takeRandom(s)
             return .orderDelete(.init(header: header(locate), orderRef: OrderRef(ref)))
         case 80..<84:  // partial cancel
