@@ -7,7 +7,7 @@ struct ItchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "itch",
         abstract: "Inspect and generate ITCH 5.0 day files.",
-        subcommands: [Stats.self, Book.self, Generate.self]
+        subcommands: [Stats.self, Book.self, Generate.self, BBO.self]
     )
 
     struct Stats: ParsableCommand {
@@ -107,6 +107,43 @@ struct ItchCommand: ParsableCommand {
                 let dt = ProgressLine.now() - t0
                 print("wrote \(out): \(messages) messages, \(bytes) bytes, \(symbols) symbols, seed \(seed) (\(Int(dt * 1000)) ms)")
             } catch {
+                ProgressLine.writeStderr("error: \(error)\n")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension ItchCommand {
+    struct BBO: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bbo",
+            abstract: "Replay a day file to its sequence of best bid/offer changes and time it.",
+            discussion: """
+                One row per change of best bid or best ask price or size, in feed order. The \
+                file is paged in before the clock starts, so the time printed is decode + books \
+                + recording. With --out the rows are written as fixed 48-byte little-endian \
+                records (seq, timestamp, bid size, ask size u64; locate u16, pad; bid price, ask \
+                price u32) for tools/baselines/itch_book_compare.py.
+                """
+        )
+        @Argument(help: ArgumentHelp("ITCH day file.", valueName: "FILE"))
+        var file: String
+
+        @Option(help: ArgumentHelp("Binary file for the rows.", valueName: "FILE"))
+        var out: String?
+
+        func run() throws {
+            do {
+                let r = try ITCHFileTools.bboChanges(path: file)
+                print("\(r.messages) messages, \(r.rows.count) BBO changes, \(r.decodeErrors) decode errors, "
+                    + "\(r.counters.anomalies) book anomalies, \(r.seconds) s, \(Double(r.messages) / r.seconds / 1e6) M msgs/s")
+                if let out {
+                    let o = try OutputFile(path: out)
+                    try o.write(r.rows.withUnsafeBytes { Array($0) })
+                    try o.close()
+                }
+            } catch let error as MarketToolError {
                 ProgressLine.writeStderr("error: \(error)\n")
                 throw ExitCode(2)
             }
