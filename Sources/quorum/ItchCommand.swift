@@ -143,7 +143,7 @@ extension ItchCommand {
                     try o.write(r.rows.withUnsafeBytes { Array($0) })
                     try o.close()
                 }
-            } catch let error as MarketToolError {
+            } catch {
                 ProgressLine.writeStderr("error: \(error)\n")
                 throw ExitCode(2)
             }
