@@ -29,7 +29,7 @@ extension OrderBook {
                         return "order \(o.ref): on level \(o.level)/side \(o.side) but queued at \(e.level)/\(s)"
                     }
                     if o.qty == 0 { return "order \(o.ref): zero quantity but live" }
-                    if _map.find(o.ref) != h { return "order \(o.ref): reference map does not point at it" }
+                    if _map.find(o.ref, _s.orders) != h { return "order \(o.ref): reference map does not point at it" }
                     sum += UInt64(o.qty)
                     count += 1
                     prev = h

@@ -119,7 +119,7 @@ public struct OrderBook: ~Copyable {
     /// The live order with this reference. - Complexity: O(1) expected.
     @inlinable
     public func order(_ ref: OrderRef) -> (side: Side, price: Price, qty: Qty)? {
-        let h = _map.find(ref.rawValue)
+        let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return nil }
         let o = _s.orders[Int(h)]
         return (o.side == 0 ? .buy : .sell, Price(o.price), Qty(o.qty))
@@ -189,7 +189,7 @@ public struct OrderBook: ~Copyable {
     /// - Complexity: as `execute`.
     @inlinable
     public mutating func cancel<H: OrderBookEvents>(_ ref: OrderRef, qty: Qty, _ events: inout H) -> BookStatus {
-        let h = _map.find(ref.rawValue)
+        let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
         let have = _s.orders[Int(h)].qty
         var q = qty.rawValue
@@ -209,7 +209,7 @@ public struct OrderBook: ~Copyable {
     /// - Complexity: as `execute`.
     @inlinable
     public mutating func delete<H: OrderBookEvents>(_ ref: OrderRef, _ events: inout H) -> BookStatus {
-        let h = _map.find(ref.rawValue)
+        let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
         _reduce(h, _s.orders[Int(h)].qty, &events)
         _refreshBest(&events)
@@ -225,9 +225,9 @@ public struct OrderBook: ~Copyable {
     public mutating func replace<H: OrderBookEvents>(
         _ originalRef: OrderRef, with newRef: OrderRef, qty: Qty, price: Price, _ events: inout H
     ) -> BookStatus {
-        let h = _map.find(originalRef.rawValue)
+        let h = _map.find(originalRef.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
-        if newRef != originalRef && _map.find(newRef.rawValue) != _nil { return .duplicateOrderRef }
+        if newRef != originalRef && _map.find(newRef.rawValue, _s.orders) != _nil { return .duplicateOrderRef }
         let side: Side = _s.orders[Int(h)].side == 0 ? .buy : .sell
         _reduce(h, _s.orders[Int(h)].qty, &events)
         let status = _add(newRef.rawValue, side, price.rawValue, qty.rawValue, &events)
@@ -254,7 +254,7 @@ public struct OrderBook: ~Copyable {
                 var h = _s.levels[Int(lh)].head
                 while h != _nil {
                     let next = _s.orders[Int(h)].next
-                    _map.remove(_s.orders[Int(h)].ref)
+                    _map.remove(_s.orders[Int(h)].ref, h)
                     _s.orders[Int(h)].next = _freeOrder
                     _freeOrder = h
                     h = next
@@ -313,7 +313,7 @@ public struct OrderBook: ~Copyable {
         let s: Int
         if side == .buy { s = 0 } else if side == .sell { s = 1 } else { return .invalidSide }
         guard qty > 0 else { return .zeroQuantity }
-        guard _map.find(ref) == _nil else { return .duplicateOrderRef }
+        guard _map.find(ref, _s.orders) == _nil else { return .duplicateOrderRef }
         guard _freeOrder != _nil else { return .orderPoolExhausted }
         // Find or create the level.
         let key = Self._key(s, price)
@@ -370,7 +370,7 @@ public struct OrderBook: ~Copyable {
             if prev != _nil { _s.orders[Int(prev)].next = next } else { l.pointee.head = next }
             if next != _nil { _s.orders[Int(next)].prev = prev } else { l.pointee.tail = prev }
             l.pointee.orderCount -= 1
-            _map.remove(o.pointee.ref)
+            _map.remove(o.pointee.ref, h)
             o.pointee.next = _freeOrder
             _freeOrder = h
             _orderCount -= 1
@@ -399,7 +399,7 @@ public struct OrderBook: ~Copyable {
     mutating func _execute<H: OrderBookEvents>(
         _ ref: OrderRef, _ qty: Qty, _ match: MatchNumber, price: Price?, printable: Bool, _ events: inout H
     ) -> BookStatus {
-        let h = _map.find(ref.rawValue)
+        let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
         let o = _s.orders[Int(h)]
         var q = qty.rawValue

@@ -1,5 +1,6 @@
 import ArgumentParser
 import QuorumMarketTools
+import QuorumBook
 import QuorumWire
 
 /// `quorum itch …`: ITCH 5.0 day files (NASDAQ's 2-byte length framing).
@@ -24,9 +25,17 @@ struct ItchCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("ITCH day file.", valueName: "FILE"))
         var file: String
 
+        @Option(name: .customLong("orders-per-symbol"), help: "Order pool capacity per symbol (book config).")
+        var ordersPerSymbol: Int = BookConfig().ordersPerSymbol
+
+        @Option(name: .customLong("levels-per-side"), help: "Price levels per side per symbol (book config).")
+        var levelsPerSide: Int = BookConfig().levelsPerSide
+
+        var bookConfig: BookConfig { BookConfig(ordersPerSymbol: ordersPerSymbol, levelsPerSide: levelsPerSide) }
+
         func run() throws {
             do {
-                let report = try ITCHFileTools.stats(path: file)
+                let report = try ITCHFileTools.stats(path: file, config: bookConfig)
                 print(report.render())
                 if report.decodeErrors > 0 { throw ExitCode(2) }
             } catch let error as MarketToolError {
@@ -43,6 +52,14 @@ struct ItchCommand: ParsableCommand {
         )
         @Argument(help: ArgumentHelp("ITCH day file.", valueName: "FILE"))
         var file: String
+
+        @Option(name: .customLong("orders-per-symbol"), help: "Order pool capacity per symbol (book config).")
+        var ordersPerSymbol: Int = BookConfig().ordersPerSymbol
+
+        @Option(name: .customLong("levels-per-side"), help: "Price levels per side per symbol (book config).")
+        var levelsPerSide: Int = BookConfig().levelsPerSide
+
+        var bookConfig: BookConfig { BookConfig(ordersPerSymbol: ordersPerSymbol, levelsPerSide: levelsPerSide) }
 
         @Option(help: "Symbol, as in the stock directory (e.g. AAPL).")
         var symbol: String
@@ -63,7 +80,7 @@ struct ItchCommand: ParsableCommand {
                 when = t
             }
             do {
-                print(try ITCHFileTools.depth(path: file, symbol: symbol, at: when, levels: levels))
+                print(try ITCHFileTools.depth(path: file, symbol: symbol, at: when, levels: levels, config: bookConfig))
             } catch {
                 ProgressLine.writeStderr("error: \(error)\n")
                 throw ExitCode(2)
@@ -130,12 +147,20 @@ extension ItchCommand {
         @Argument(help: ArgumentHelp("ITCH day file.", valueName: "FILE"))
         var file: String
 
+        @Option(name: .customLong("orders-per-symbol"), help: "Order pool capacity per symbol (book config).")
+        var ordersPerSymbol: Int = BookConfig().ordersPerSymbol
+
+        @Option(name: .customLong("levels-per-side"), help: "Price levels per side per symbol (book config).")
+        var levelsPerSide: Int = BookConfig().levelsPerSide
+
+        var bookConfig: BookConfig { BookConfig(ordersPerSymbol: ordersPerSymbol, levelsPerSide: levelsPerSide) }
+
         @Option(help: ArgumentHelp("Binary file for the rows.", valueName: "FILE"))
         var out: String?
 
         func run() throws {
             do {
-                let r = try ITCHFileTools.bboChanges(path: file)
+                let r = try ITCHFileTools.bboChanges(path: file, config: bookConfig)
                 print("\(r.messages) messages, \(r.rows.count) BBO changes, \(r.decodeErrors) decode errors, "
                     + "\(r.counters.anomalies) book anomalies, \(r.seconds) s, \(Double(r.messages) / r.seconds / 1e6) M msgs/s")
                 if let out {

@@ -174,24 +174,36 @@ func q(_ p: UInt32, _ n: UInt64) -> BookQuote { BookQuote(price: Price(p), qty: 
 }
 
 @Suite struct OrderRefMapTests {
+    /// Keys from a small range force long clusters and wrap-around at the table's end; keys
+    /// that differ only above bit 32 share a tag and must be told apart by the order node.
     @Test func insertFindRemoveAgreeWithADictionaryUnderHeavyCollisions() {
         let map = _OrderRefMap(orderCapacity: 512)  // 1024 slots
-        defer { map.deallocate() }
+        let orders = UnsafeMutablePointer<_Order>.allocate(capacity: 512)
+        defer {
+            map.deallocate()
+            orders.deallocate()
+        }
+        var free = Array((0..<512).map { Int32($0) }.reversed())
         var reference: [UInt64: Int32] = [:]
         var rng = SplitMix(seed: 3)
         for step in 0..<50_000 {
-            // Keys from a small range force long clusters and wrap-around at the table's end.
-            let key = rng.next() % 2048
-            if reference[key] == nil && reference.count < 512 && rng.next() % 2 == 0 {
-                map.insert(key, Int32(step & 0xFFFF))
-                reference[key] = Int32(step & 0xFFFF)
-            } else if reference[key] != nil {
-                map.remove(key)
+            let key = (rng.next() % 2048) | ((rng.next() % 2) << 32)
+            if let h = reference[key] {
+                map.remove(key, h)
                 reference[key] = nil
+                free.append(h)
+            } else if !free.isEmpty && rng.next() % 2 == 0 {
+                let h = free.removeLast()
+                orders[Int(h)] = _Order(ref: key, price: 0, qty: 1, level: 0, prev: _nil, next: _nil, side: 0)
+                map.insert(key, h)
+                reference[key] = h
             }
             if step % 1000 == 0 {
-                for k in 0..<2048 as Range<UInt64> {
-                    #expect(map.find(k) == (reference[k] ?? _nil))
+                for low in 0..<2048 as Range<UInt64> {
+                    for high in 0..<2 as Range<UInt64> {
+                        let k = low | high << 32
+                        #expect(map.find(k, orders) == (reference[k] ?? _nil))
+                    }
                 }
             }
         }

@@ -60,7 +60,7 @@ let tick: UInt32 = 100
 
 let benchmarks: @Sendable () -> Void = {
     let dayConfiguration = Benchmark.Configuration(
-        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        metrics: [.wallClock, .mallocCountTotal],
         timeUnits: .milliseconds,
         warmupIterations: 1,
         maxDuration: .seconds(60),
@@ -136,7 +136,7 @@ let benchmarks: @Sendable () -> Void = {
                     if !tracker.changes.isEmpty,
                        let u = manager.marketUpdate(tracker.locate, sequence: sequence, exchangeTime: m.header.timestamp,
                                                     receiveTime: 0, changes: tracker.changes) {
-                        published &+= UInt64(u.imbalanceBasisPoints &+ 1)
+                        published &+= UInt64(truncatingIfNeeded: Int64(u.imbalanceBasisPoints) &+ 1)
                     }
                 } catch {}
                 sequence &+= 1
