@@ -38,6 +38,7 @@ import QuorumWire
     /// −10 000…10 000; 0 when both sides are empty.
     public var imbalanceBasisPoints: Int16
 
+    @inlinable
     public init() {
         locate = StockLocate(0)
         stock = Stock(rawValue: 0)
