@@ -90,6 +90,61 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same work without the `ITCHMessage` enum: dispatch on the type byte and read the
+    // per-type struct straight from the bytes (`ITCH.AddOrder.decode(_:)` still checks the
+    // type and the spec length). Shows what a feed handler that switches on the type pays.
+    Benchmark("Decode: synthetic day, 10M ITCH messages, per-type views", configuration: dayConfiguration) { benchmark in
+        Fixture.day.withUnsafeBytes { raw in
+            let base = raw.baseAddress!
+            let n = raw.count
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                var position = 0
+                var sum: UInt64 = 0
+                var errors = 0
+                while n - position >= 2 {
+                    let len = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: position, as: UInt16.self)))
+                    guard n - position - 2 >= len, len > 0 else { errors += 1; break }
+                    let bytes = UnsafeRawBufferPointer(start: base + position + 2, count: len)
+                    do {
+                        switch bytes[0] {
+                        case ITCH.AddOrder.messageType:
+                            let a = try ITCH.AddOrder.decode(bytes)
+                            sum &+= a.orderRef.rawValue &+ UInt64(a.price.rawValue) &+ UInt64(a.shares.rawValue)
+                        case ITCH.AddOrderMPID.messageType:
+                            let a = try ITCH.AddOrderMPID.decode(bytes)
+                            sum &+= a.orderRef.rawValue &+ UInt64(a.price.rawValue) &+ UInt64(a.shares.rawValue)
+                        case ITCH.OrderExecuted.messageType:
+                            let e = try ITCH.OrderExecuted.decode(bytes)
+                            sum &+= e.orderRef.rawValue &+ UInt64(e.executedShares.rawValue)
+                        case ITCH.OrderExecutedWithPrice.messageType:
+                            let e = try ITCH.OrderExecutedWithPrice.decode(bytes)
+                            sum &+= e.orderRef.rawValue &+ UInt64(e.executionPrice.rawValue)
+                        case ITCH.OrderCancel.messageType:
+                            let x = try ITCH.OrderCancel.decode(bytes)
+                            sum &+= x.orderRef.rawValue &+ UInt64(x.cancelledShares.rawValue)
+                        case ITCH.OrderDelete.messageType:
+                            sum &+= try ITCH.OrderDelete.decode(bytes).orderRef.rawValue
+                        case ITCH.OrderReplace.messageType:
+                            let u = try ITCH.OrderReplace.decode(bytes)
+                            sum &+= u.newOrderRef.rawValue &+ UInt64(u.price.rawValue)
+                        case ITCH.Trade.messageType:
+                            sum &+= UInt64(try ITCH.Trade.decode(bytes).price.rawValue)
+                        default:
+                            sum &+= UInt64(bytes[0])
+                        }
+                    } catch {
+                        errors += 1
+                    }
+                    position += 2 + len
+                }
+                blackHole(sum)
+                blackHole(errors)
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
     Benchmark("Book: synthetic day, 10M messages, 50 symbols (decode + apply)", configuration: dayConfiguration) { benchmark in
         var manager = BookManager(config: Fixture.options.bookConfig)
         var events = IgnoreBookEvents()
