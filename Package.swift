@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "QuorumRings", targets: ["QuorumRings"]),
         .library(name: "QuorumEngine", targets: ["QuorumEngine"]),
         .library(name: "QuorumRisk", targets: ["QuorumRisk"]),
+        .library(name: "QuorumWire", targets: ["QuorumWire"]),
+        .library(name: "QuorumBook", targets: ["QuorumBook"]),
+        .library(name: "QuorumMarketTools", targets: ["QuorumMarketTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,12 +56,22 @@ let package = Package(
         // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
         .target(name: "QuorumRisk"),
 
+        // Market data on the wire: ITCH 5.0, MoldUDP64, SoupBinTCP, day-file framing.
+        .target(name: "QuorumWire"),
+        // Preallocated L3 order books, the multi-symbol book manager, MarketUpdate.
+        .target(name: "QuorumBook", dependencies: ["QuorumWire"]),
+        // Offline tools over market data: LOBSTER replay/check/convert, ITCH stats/book/generate.
+        .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook"]),
+
         .executableTarget(
             name: "quorum",
             dependencies: [
                 "QuorumRings",
                 "QuorumEngine",
                 "QuorumRisk",
+                "QuorumWire",
+                "QuorumBook",
+                "QuorumMarketTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -66,6 +79,9 @@ let package = Package(
 
         .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
         .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
+        .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
+        .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
+        .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
         .testTarget(
             name: "QuorumEngineTests",
             dependencies: ["QuorumEngine", .product(name: "Atomics", package: "swift-atomics")]

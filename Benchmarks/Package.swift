@@ -33,5 +33,17 @@ let package = Package(
             path: "Benchmarks/RiskBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Book maintenance, decode, per-operation latency on a generated day.
+        .executableTarget(
+            name: "BookBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumBook", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+                .product(name: "QuorumMarketTools", package: "Quorum"),
+            ],
+            path: "Benchmarks/BookBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

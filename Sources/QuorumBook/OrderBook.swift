@@ -1,0 +1,443 @@
+import QuorumWire
+
+/// One symbol's order-by-order (L3) book, preallocated.
+///
+/// Storage, all sized from `BookConfig` at `init` and never grown:
+/// - an **order pool** of 32-byte nodes addressed by `Int32` handles, with a free list;
+/// - an **order-reference map** (open addressing, linear probing, backward-shift delete);
+/// - a **level pool** of aggregates, each heading a FIFO queue of its orders (time priority);
+/// - per side a **ladder**: a sorted array of (key, level handle) entries with the best price
+///   at the *end*.
+///
+/// Why a sorted array for the ladder: nearly all book traffic lands within a few levels of the
+/// best price, and with the best at the end those are the last few entries — found by a short
+/// backward scan and inserted or removed by moving only the few 8-byte entries above them.
+/// Levels far from the best (rare) fall back to binary search and a longer `memmove`. There is
+/// no allocation (the array has `levelsPerSide` slots), best bid/ask are O(1) reads, and top-N
+/// depth is a contiguous backward read. A price-indexed array would make every lookup O(1)
+/// but needs re-centring as the price drifts and a second structure for outliers; a tree
+/// needs pointer chasing and rebalancing. The benchmarks in `Benchmarks/BookBenchmarks`
+/// measure this choice.
+///
+/// Book events go to a generic `OrderBookEvents` handler passed `inout` to each operation.
+/// Operations never throw and never trap on bad flow: they return a `BookStatus` and leave the
+/// book consistent.
+///
+/// Not thread-safe: one owner (the net loop) mutates and reads it.
+public struct OrderBook: ~Copyable {
+    public let locate: StockLocate
+    @usableFromInline let _s: _UnsafeBookStorage
+    @usableFromInline let _map: _OrderRefMap
+    @usableFromInline var _freeOrder: Int32
+    @usableFromInline var _freeLevel: Int32
+    @usableFromInline var _bidLevels: Int
+    @usableFromInline var _askLevels: Int
+    @usableFromInline var _orderCount: Int
+    @usableFromInline var _bestBid: BookQuote
+    @usableFromInline var _bestAsk: BookQuote
+    /// The most recent trade (visible, hidden or cross); `.none` before the first.
+    public var lastTrade: TradeEvent
+
+    /// Allocates and touches all of the book's memory (`config.bytesPerBook`).
+    public init(locate: StockLocate, config: BookConfig) {
+        self.locate = locate
+        _s = _UnsafeBookStorage(config: config)
+        _map = _OrderRefMap(orderCapacity: _s.orderCapacity)
+        _freeOrder = 0
+        _freeLevel = 0
+        _bidLevels = 0
+        _askLevels = 0
+        _orderCount = 0
+        _bestBid = .empty
+        _bestAsk = .empty
+        lastTrade = .none
+    }
+
+    deinit {
+        _s.deallocate()
+        _map.deallocate()
+    }
+
+    // MARK: - Queries
+
+    /// Live orders. - Complexity: O(1).
+    @inlinable public var orderCount: Int { _orderCount }
+    /// Orders the pool can still take. - Complexity: O(1).
+    @inlinable public var ordersAvailable: Int { _s.orderCapacity - _orderCount }
+    /// The pool's capacity. - Complexity: O(1).
+    @inlinable public var orderCapacity: Int { _s.orderCapacity }
+    /// - Complexity: O(1).
+    @inlinable public var bestBid: BookQuote { _bestBid }
+    /// - Complexity: O(1).
+    @inlinable public var bestAsk: BookQuote { _bestAsk }
+    /// True when both sides are present and the best bid is at or above the best ask (only
+    /// possible with crossed input, e.g. during an auction or from a broken feed).
+    @inlinable public var isCrossed: Bool {
+        !_bestBid.isEmpty && !_bestAsk.isEmpty && _bestBid.price >= _bestAsk.price
+    }
+
+    /// Number of price levels on a side. - Complexity: O(1).
+    @inlinable public func levelCount(_ side: Side) -> Int { side == .buy ? _bidLevels : _askLevels }
+
+    /// The level `depth` steps from the best (0 = best), or nil past the last level.
+    /// - Complexity: O(1).
+    @inlinable
+    public func level(_ side: Side, _ depth: Int) -> DepthLevel? {
+        let s = side == .buy ? 0 : 1
+        let n = _count(s)
+        guard depth >= 0, depth < n else { return nil }
+        let l = _s.levels[Int(_s.ladder(s)[n - 1 - depth].level)]
+        return DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
+    }
+
+    /// The level at exactly `price`, or nil.
+    /// - Complexity: O(1) within 8 levels of the best, O(log levels) beyond.
+    @inlinable
+    public func level(_ side: Side, price: Price) -> DepthLevel? {
+        let s = side == .buy ? 0 : 1
+        let (index, found) = _search(s, Self._key(s, price.rawValue))
+        guard found else { return nil }
+        let l = _s.levels[Int(_s.ladder(s)[index].level)]
+        return DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
+    }
+
+    /// Writes up to `out.count` levels from the best outward; returns how many were written.
+    /// - Complexity: O(out.count).
+    @inlinable
+    public func depth(_ side: Side, into out: UnsafeMutableBufferPointer<DepthLevel>) -> Int {
+        let s = side == .buy ? 0 : 1
+        let n = Swift.min(_count(s), out.count)
+        let ladder = _s.ladder(s)
+        let top = _count(s) - 1
+        for i in 0..<n {
+            let l = _s.levels[Int(ladder[top - i].level)]
+            out[i] = DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
+        }
+        return n
+    }
+
+    /// The live order with this reference. - Complexity: O(1) expected.
+    @inlinable
+    public func order(_ ref: OrderRef) -> (side: Side, price: Price, qty: Qty)? {
+        let h = _map.find(ref.rawValue, _s.orders)
+        guard h != _nil else { return nil }
+        let o = _s.orders[Int(h)]
+        return (o.side == 0 ? .buy : .sell, Price(o.price), Qty(o.qty))
+    }
+
+    /// The oldest order at the level `depth` steps from the best: the next to trade there.
+    /// - Complexity: O(1).
+    @inlinable
+    public func frontOrder(_ side: Side, _ depth: Int = 0) -> OrderRef? {
+        let s = side == .buy ? 0 : 1
+        let n = _count(s)
+        guard depth >= 0, depth < n else { return nil }
+        let l = _s.levels[Int(_s.ladder(s)[n - 1 - depth].level)]
+        return OrderRef(_s.orders[Int(l.head)].ref)
+    }
+
+    /// The order references queued at a level, oldest first. Allocates: for tests and tools.
+    /// - Complexity: O(orders at the level).
+    public func queue(_ side: Side, _ depth: Int) -> [OrderRef] {
+        let s = side == .buy ? 0 : 1
+        let n = _count(s)
+        guard depth >= 0, depth < n else { return [] }
+        var h = _s.levels[Int(_s.ladder(s)[n - 1 - depth].level)].head
+        var out: [OrderRef] = []
+        while h != _nil {
+            out.append(OrderRef(_s.orders[Int(h)].ref))
+            h = _s.orders[Int(h)].next
+        }
+        return out
+    }
+
+    // MARK: - Operations
+
+    /// Adds a displayed order at the back of its price level's queue (ITCH A, and F — the
+    /// attribution does not change the book).
+    /// - Complexity: O(1) expected, plus O(d) to create a level d levels from the best.
+    @inlinable
+    public mutating func add<H: OrderBookEvents>(
+        _ ref: OrderRef, side: Side, price: Price, qty: Qty, _ events: inout H
+    ) -> BookStatus {
+        let status = _add(ref.rawValue, side, price.rawValue, qty.rawValue, &events)
+        if status == .ok { _refreshBest(&events) }
+        return status
+    }
+
+    /// Executes `qty` shares of an order at its own price (ITCH E); removes it when filled.
+    /// An execution larger than the order fills the order and reports `.executionExceedsOrder`.
+    /// - Complexity: O(1) expected, plus O(d) if the level empties d levels from the best.
+    @inlinable
+    public mutating func execute<H: OrderBookEvents>(
+        _ ref: OrderRef, qty: Qty, matchNumber: MatchNumber, _ events: inout H
+    ) -> BookStatus {
+        _execute(ref, qty, matchNumber, price: nil, printable: true, &events)
+    }
+
+    /// Executes `qty` shares of an order at `price`, which may differ from the order's (ITCH C).
+    /// - Complexity: as `execute`.
+    @inlinable
+    public mutating func execute<H: OrderBookEvents>(
+        _ ref: OrderRef, qty: Qty, matchNumber: MatchNumber, price: Price, printable: Bool, _ events: inout H
+    ) -> BookStatus {
+        _execute(ref, qty, matchNumber, price: price, printable: printable, &events)
+    }
+
+    /// Removes `qty` shares from an order (ITCH X); removes the order if none remain. A cancel
+    /// of more than the order removes it and reports `.cancelExceedsOrder`.
+    /// - Complexity: as `execute`.
+    @inlinable
+    public mutating func cancel<H: OrderBookEvents>(_ ref: OrderRef, qty: Qty, _ events: inout H) -> BookStatus {
+        let h = _map.find(ref.rawValue, _s.orders)
+        guard h != _nil else { return .unknownOrderRef }
+        let have = _s.orders[Int(h)].qty
+        var q = qty.rawValue
+        var status = BookStatus.ok
+        if q > have {
+            q = have
+            status = .cancelExceedsOrder
+        } else if q == 0 {
+            return .zeroQuantity
+        }
+        _reduce(h, q, &events)
+        _refreshBest(&events)
+        return status
+    }
+
+    /// Removes an order (ITCH D).
+    /// - Complexity: as `execute`.
+    @inlinable
+    public mutating func delete<H: OrderBookEvents>(_ ref: OrderRef, _ events: inout H) -> BookStatus {
+        let h = _map.find(ref.rawValue, _s.orders)
+        guard h != _nil else { return .unknownOrderRef }
+        _reduce(h, _s.orders[Int(h)].qty, &events)
+        _refreshBest(&events)
+        return .ok
+    }
+
+    /// Replaces an order by a new one on the same side (ITCH U): the original leaves the
+    /// book and the new order joins the back of its level's queue. If `newRef` is already live
+    /// nothing changes (`.duplicateOrderRef`). Best bid/offer is reported once, for the final
+    /// state, never for the state between the removal and the add.
+    /// - Complexity: as `add` plus `delete`.
+    @inlinable
+    public mutating func replace<H: OrderBookEvents>(
+        _ originalRef: OrderRef, with newRef: OrderRef, qty: Qty, price: Price, _ events: inout H
+    ) -> BookStatus {
+        let h = _map.find(originalRef.rawValue, _s.orders)
+        guard h != _nil else { return .unknownOrderRef }
+        if newRef != originalRef && _map.find(newRef.rawValue, _s.orders) != _nil { return .duplicateOrderRef }
+        let side: Side = _s.orders[Int(h)].side == 0 ? .buy : .sell
+        _reduce(h, _s.orders[Int(h)].qty, &events)
+        let status = _add(newRef.rawValue, side, price.rawValue, qty.rawValue, &events)
+        _refreshBest(&events)
+        return status
+    }
+
+    /// Records a trade that does not touch the displayed book: an execution against a hidden
+    /// order (ITCH P) or a cross (ITCH Q).
+    /// - Complexity: O(1).
+    @inlinable
+    public mutating func recordTrade<H: OrderBookEvents>(_ trade: TradeEvent, _ events: inout H) {
+        lastTrade = trade
+        events.traded(locate, trade)
+    }
+
+    /// Empties the book (orders, levels, best prices); capacity is kept.
+    /// - Complexity: O(live orders + levels).
+    public mutating func removeAll() {
+        for s in 0..<2 {
+            let ladder = _s.ladder(s)
+            for i in 0..<_count(s) {
+                let lh = ladder[i].level
+                var h = _s.levels[Int(lh)].head
+                while h != _nil {
+                    let next = _s.orders[Int(h)].next
+                    _map.remove(_s.orders[Int(h)].ref, h)
+                    _s.orders[Int(h)].next = _freeOrder
+                    _freeOrder = h
+                    h = next
+                }
+                _s.levels[Int(lh)].tail = _freeLevel
+                _freeLevel = lh
+            }
+            _setCount(s, 0)
+        }
+        _orderCount = 0
+        _bestBid = .empty
+        _bestAsk = .empty
+    }
+
+    // MARK: - Internals
+
+    @inlinable @inline(__always)
+    func _count(_ s: Int) -> Int { s == 0 ? _bidLevels : _askLevels }
+
+    @inlinable @inline(__always)
+    mutating func _setCount(_ s: Int, _ n: Int) {
+        if s == 0 { _bidLevels = n } else { _askLevels = n }
+    }
+
+    @inlinable @inline(__always)
+    static func _key(_ s: Int, _ price: UInt32) -> UInt32 { s == 0 ? price : ~price }
+
+    /// Position of `key` in the side's ladder, or where it would be inserted.
+    /// - Complexity: O(1) within 8 levels of the best, O(log n) beyond.
+    @inlinable @inline(__always)
+    func _search(_ s: Int, _ key: UInt32) -> (index: Int, found: Bool) {
+        let ladder = _s.ladder(s)
+        var i = _count(s) - 1
+        // Short scan from the best end first: that is where the flow is.
+        let stop = Swift.max(i - 8, -1)
+        while i > stop {
+            let k = ladder[i].key
+            if k == key { return (i, true) }
+            if k < key { return (i + 1, false) }
+            i -= 1
+        }
+        if i < 0 { return (0, false) }
+        var lo = 0
+        var hi = i + 1
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if ladder[mid].key < key { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo, lo <= i && ladder[lo].key == key)
+    }
+
+    @inlinable
+    mutating func _add<H: OrderBookEvents>(
+        _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ events: inout H
+    ) -> BookStatus {
+        let s: Int
+        if side == .buy { s = 0 } else if side == .sell { s = 1 } else { return .invalidSide }
+        guard qty > 0 else { return .zeroQuantity }
+        guard _map.find(ref, _s.orders) == _nil else { return .duplicateOrderRef }
+        guard _freeOrder != _nil else { return .orderPoolExhausted }
+        // Find or create the level.
+        let key = Self._key(s, price)
+        let (index, found) = _search(s, key)
+        let ladder = _s.ladder(s)
+        let lh: Int32
+        if found {
+            lh = ladder[index].level
+        } else {
+            let n = _count(s)
+            guard n < _s.levelsPerSide, _freeLevel != _nil else { return .levelsExhausted }
+            lh = _freeLevel
+            _freeLevel = _s.levels[Int(lh)].tail
+            _s.levels[Int(lh)] = _Level(price: price, orderCount: 0, qty: 0, head: _nil, tail: _nil)
+            if index < n {
+                // memmove: the source and destination overlap.
+                UnsafeMutableRawPointer(ladder + index + 1).copyMemory(
+                    from: ladder + index, byteCount: (n - index) * MemoryLayout<_LadderEntry>.stride)
+            }
+            ladder[index] = _LadderEntry(key: key, level: lh)
+            _setCount(s, n + 1)
+        }
+        // Take an order node and queue it at the back of the level.
+        let h = _freeOrder
+        let o = _s.orders + Int(h)
+        _freeOrder = o.pointee.next
+        let l = _s.levels + Int(lh)
+        o.pointee = _Order(ref: ref, price: price, qty: qty, level: lh, prev: l.pointee.tail, next: _nil,
+                           side: UInt8(s))
+        if l.pointee.tail != _nil { _s.orders[Int(l.pointee.tail)].next = h } else { l.pointee.head = h }
+        l.pointee.tail = h
+        l.pointee.orderCount += 1
+        l.pointee.qty += UInt64(qty)
+        _map.insert(ref, h)
+        _orderCount += 1
+        events.levelChanged(locate, side: side, price: Price(price), qty: l.pointee.qty,
+                            orderCount: l.pointee.orderCount)
+        return .ok
+    }
+
+    /// Takes `q` (≤ the order's shares) off an order; unlinks and frees it at zero, and frees
+    /// its level when that empties. Does not refresh the best prices.
+    @inlinable
+    mutating func _reduce<H: OrderBookEvents>(_ h: Int32, _ q: UInt32, _ events: inout H) {
+        let o = _s.orders + Int(h)
+        let s = Int(o.pointee.side)
+        let lh = o.pointee.level
+        let l = _s.levels + Int(lh)
+        o.pointee.qty -= q
+        l.pointee.qty -= UInt64(q)
+        if o.pointee.qty == 0 {
+            let prev = o.pointee.prev
+            let next = o.pointee.next
+            if prev != _nil { _s.orders[Int(prev)].next = next } else { l.pointee.head = next }
+            if next != _nil { _s.orders[Int(next)].prev = prev } else { l.pointee.tail = prev }
+            l.pointee.orderCount -= 1
+            _map.remove(o.pointee.ref, h)
+            o.pointee.next = _freeOrder
+            _freeOrder = h
+            _orderCount -= 1
+        }
+        let price = l.pointee.price
+        let side: Side = s == 0 ? .buy : .sell
+        if l.pointee.orderCount == 0 {
+            let (index, _) = _search(s, Self._key(s, price))  // found: the level is live
+            let n = _count(s)
+            let ladder = _s.ladder(s)
+            if index + 1 < n {
+                UnsafeMutableRawPointer(ladder + index).copyMemory(
+                    from: ladder + index + 1, byteCount: (n - index - 1) * MemoryLayout<_LadderEntry>.stride)
+            }
+            _setCount(s, n - 1)
+            l.pointee.tail = _freeLevel
+            _freeLevel = lh
+            events.levelChanged(locate, side: side, price: Price(price), qty: 0, orderCount: 0)
+        } else {
+            events.levelChanged(locate, side: side, price: Price(price), qty: l.pointee.qty,
+                                orderCount: l.pointee.orderCount)
+        }
+    }
+
+    @inlinable
+    mutating func _execute<H: OrderBookEvents>(
+        _ ref: OrderRef, _ qty: Qty, _ match: MatchNumber, price: Price?, printable: Bool, _ events: inout H
+    ) -> BookStatus {
+        let h = _map.find(ref.rawValue, _s.orders)
+        guard h != _nil else { return .unknownOrderRef }
+        let o = _s.orders[Int(h)]
+        var q = qty.rawValue
+        var status = BookStatus.ok
+        if q > o.qty {
+            q = o.qty
+            status = .executionExceedsOrder
+        } else if q == 0 {
+            return .zeroQuantity
+        }
+        let trade = TradeEvent(
+            price: price ?? Price(o.price), qty: UInt64(q), restingSide: o.side == 0 ? .buy : .sell,
+            kind: price == nil ? .execution : .executionWithPrice, matchNumber: match, orderRef: ref,
+            printable: printable)
+        lastTrade = trade
+        events.traded(locate, trade)
+        _reduce(h, q, &events)
+        _refreshBest(&events)
+        return status
+    }
+
+    @inlinable @inline(__always)
+    func _top(_ s: Int) -> BookQuote {
+        let n = _count(s)
+        if n == 0 { return .empty }
+        let l = _s.levels[Int(_s.ladder(s)[n - 1].level)]
+        return BookQuote(price: Price(l.price), qty: l.qty)
+    }
+
+    /// Re-reads both tops (two loads each) and reports a change once.
+    @inlinable @inline(__always)
+    mutating func _refreshBest<H: OrderBookEvents>(_ events: inout H) {
+        let bid = _top(0)
+        let ask = _top(1)
+        if bid != _bestBid || ask != _bestAsk {
+            _bestBid = bid
+            _bestAsk = ask
+            events.bestChanged(locate, bid: bid, ask: ask)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+// QuorumWire: market data on the wire.
+//
+// This module owns the byte layouts Quorum reads and writes for market data:
+//
+// - NASDAQ TotalView-ITCH 5.0 messages (all 23 types) as fixed-length structs that decode
+//   from, and encode into, raw caller-owned buffers (`ITCH`, `ITCHMessage`).
+// - MoldUDP64 downstream packets and re-request packets (`MoldUDP64`).
+// - SoupBinTCP 3.00 logical packets, both directions (`SoupBinTCP`).
+// - NASDAQ's recorded day-file framing: a 2-byte big-endian length before each
+//   message (`ITCHDayFile`).
+//
+// Nothing here allocates on the decode or encode path. Fields are read in place from the
+// caller's bytes with unaligned big-endian loads: the per-type structs are built by
+// `@inlinable` initialisers, so a caller that reads one field pays for one load.
+// Malformed input is reported as a `WireError` carrying the byte offset; decoding never
+// traps on bad bytes.
