@@ -49,6 +49,7 @@ let package = Package(
             name: "QuorumEngine",
             dependencies: [
                 "QuorumRings",
+                "QuorumRisk",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),

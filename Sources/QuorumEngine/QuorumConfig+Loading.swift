@@ -1,5 +1,6 @@
 import Foundation
 import QuorumRings
+import QuorumRisk
 import TOMLKit
 
 extension QuorumConfig {
@@ -58,6 +59,33 @@ extension QuorumConfig {
                 try thread.finish()
                 config.threads.append(.init(name: name, cores: cores, loops: loops, wait: WaitStrategy(configName: wait)!))
             }
+        }
+        if var risk = try root.table("risk") {
+            let d = config.risk
+            config.risk.instruments = try risk.int("instruments", default: d.instruments, range: 1...4096)
+            config.risk.lambda = try risk.double("lambda", default: d.lambda)
+            config.risk.confidence = try risk.double("confidence", default: d.confidence)
+            config.risk.horizon = try risk.double("horizon", default: d.horizon)
+            config.risk.pnlWindow = try risk.int("pnl_window", default: d.pnlWindow, range: 2...1_000_000)
+            config.risk.stress = try risk.stringList("stress", default: d.stress, what: "stress scenarios 'NAME: TARGET=SHOCK, …'")
+            // The risk module's own checks give the allowed ranges of λ, confidence, horizon.
+            do {
+                _ = try config.risk.riskConfig()
+            } catch {
+                guard case .invalidConfig(let field, let value, let reason) = error else {
+                    throw ConfigError(file: file, key: "risk", expected: "a valid risk configuration", found: "\(error)")
+                }
+                let allowed = reason.hasPrefix("must be ") ? String(reason.dropFirst("must be ".count)) : reason
+                throw risk.error(String(field.dropFirst("risk.".count)), expected: "a value \(allowed)", found: value)
+            }
+            for (i, spec) in config.risk.stress.enumerated() {
+                do {
+                    _ = try RiskReport.StressSpec.validateSyntax(spec)
+                } catch {
+                    throw risk.error("stress", expected: "stress scenario \(i + 1) as 'NAME: TARGET=SHOCK, …'", found: "\"\(spec)\" (\(error))")
+                }
+            }
+            try risk.finish()
         }
         if var bench = try root.table("bench") {
             if var rings = try bench.table("rings") {
@@ -161,6 +189,26 @@ struct _TableReader {
         guard v.type == .int, let n = v.int else { throw error(key, expected: "an integer in \(range)", found: describe(v)) }
         guard range.contains(n) else { throw error(key, expected: "an integer in \(range)", found: "\(n)") }
         return n
+    }
+
+    /// A number; integers are accepted where a fractional value is expected.
+    mutating func double(_ key: String, default fallback: Double) throws(ConfigError) -> Double {
+        guard let v = value(key) else { return fallback }
+        if v.type == .double, let x = v.double { return x }
+        if v.type == .int, let n = v.int { return Double(n) }
+        throw error(key, expected: "a number", found: describe(v))
+    }
+
+    /// An array of strings (possibly empty).
+    mutating func stringList(_ key: String, default fallback: [String], what: String) throws(ConfigError) -> [String] {
+        guard let v = value(key) else { return fallback }
+        guard let array = v.array else { throw error(key, expected: "an array of \(what)", found: describe(v)) }
+        var result: [String] = []
+        for element in array {
+            guard element.type == .string, let s = element.string else { throw error(key, expected: "an array of \(what)", found: describe(element)) }
+            result.append(s)
+        }
+        return result
     }
 
     mutating func capacity(_ key: String, default fallback: Int) throws(ConfigError) -> Int {

@@ -27,6 +27,17 @@ extension QuorumConfig {
 
                 """
         }
+        out += """
+
+            [risk]
+            instruments = \(risk.instruments)
+            lambda = \(risk.lambda)
+            confidence = \(risk.confidence)
+            horizon = \(risk.horizon)
+            pnl_window = \(risk.pnlWindow)
+            stress = [\(risk.stress.map { "\"\($0)\"" }.joined(separator: ", "))]
+
+            """
         let b = bench.rings
         out += """
 

@@ -1,4 +1,5 @@
 import QuorumRings
+import QuorumRisk
 
 /// Quorum's configuration. Every key has a default, so an empty file is a valid
 /// configuration; `Config/demo.toml` spells the defaults out.
@@ -6,9 +7,34 @@ public struct QuorumConfig: Sendable, Equatable {
     public var engine = Engine()
     public var rings = Rings()
     public var threads: [ThreadConfig] = ThreadConfig.defaults
+    public var risk = Risk()
     public var bench = Bench()
 
     public init() {}
+
+    /// `[risk]`: the estimators and measures of the risk module.
+    public struct Risk: Sendable, Equatable {
+        /// Instruments the estimators and the gate size their storage for.
+        public var instruments = 128
+        /// RiskMetrics EWMA decay λ, in (0, 1).
+        public var lambda = 0.94
+        /// VaR/ES confidence, in (0.5, 1).
+        public var confidence = 0.99
+        /// VaR/ES horizon in sampling periods (√horizon scaling), ≥ 1.
+        public var horizon = 1.0
+        /// P&L observations kept for historical simulation.
+        public var pnlWindow = 250
+        /// Stress scenarios, `NAME: TARGET=SHOCK, …` (TARGET `all`, `sector:NAME` or a symbol).
+        public var stress = RiskReport.defaultStress
+
+        public init() {}
+
+        /// The risk module's own configuration (already validated when loaded).
+        public func riskConfig() throws(RiskError) -> RiskConfig {
+            try RiskConfig(instrumentCapacity: instruments, lambda: lambda, confidence: confidence,
+                           horizon: horizon, pnlWindow: pnlWindow)
+        }
+    }
 
     /// `[engine]`
     public struct Engine: Sendable, Equatable {

@@ -241,6 +241,20 @@ public enum RiskReport {
     /// SHOCK a simple return as a decimal (`-0.05`) or percentage (`-5%`). The most specific
     /// target wins (symbol over sector over all). Example: `crash: all=-35%, BTC=-20%`.
     public enum StressSpec {
+        /// Checks a spec's shape and numbers without knowing the portfolio: every target
+        /// it names is taken as known. Used where scenarios are configured ahead of time.
+        public static func validateSyntax(_ spec: String) throws(RiskError) -> StressScenario {
+            var symbols: [String] = []
+            var sectors: [String] = []
+            if let colon = spec.firstIndex(of: ":") {
+                for part in spec[spec.index(after: colon)...].split(separator: ",") {
+                    let target = String(part.split(separator: "=", maxSplits: 1).first?.trimmingSpaces ?? "")
+                    if target.lowercased().hasPrefix("sector:") { sectors.append(String(target.dropFirst(7))) } else { symbols.append(target) }
+                }
+            }
+            return try parse(spec, symbols: symbols, sectors: sectors)
+        }
+
         public static func parse(_ spec: String, symbols: [String], sectors: [String]) throws(RiskError) -> StressScenario {
             func bad(_ why: String) -> RiskError {
                 .invalidConfig(field: "--stress", value: spec, reason: why)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import QuorumEngine
 import QuorumRisk
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -44,26 +46,34 @@ struct RiskCommand: ParsableCommand {
         @Flag(name: .long, help: "Print JSON instead of a table.")
         var json = false
 
-        @Option(name: .long, help: ArgumentHelp("VaR/ES confidence level in (0.5, 1).", valueName: "p"))
-        var confidence: Double = 0.99
+        @Option(name: .long, help: ArgumentHelp(
+            "Configuration whose [risk] section gives the defaults for confidence, horizon, λ and stress "
+                + "(default: Config/demo.toml when present, else the built-in defaults).", valueName: "file"))
+        var config: String?
 
-        @Option(name: .long, help: ArgumentHelp("Horizon in return periods (VaR scales by √horizon).", valueName: "periods"))
-        var horizon: Double = 1
+        @Option(name: .long, help: ArgumentHelp("VaR/ES confidence level in (0.5, 1) (default: risk.confidence, 0.99).", valueName: "p"))
+        var confidence: Double?
 
-        @Option(name: .long, help: ArgumentHelp("EWMA decay λ in (0, 1); RiskMetrics daily is 0.94.", valueName: "λ"))
-        var lambda: Double = 0.94
+        @Option(name: .long, help: ArgumentHelp("Horizon in return periods, VaR scales by √horizon (default: risk.horizon, 1).", valueName: "periods"))
+        var horizon: Double?
+
+        @Option(name: .long, help: ArgumentHelp("EWMA decay λ in (0, 1) (default: risk.lambda, 0.94).", valueName: "λ"))
+        var lambda: Double?
 
         @Option(name: .long, help: ArgumentHelp("How many correlation pairs to list, largest |ρ| first.", valueName: "n"))
         var top: Int = 5
 
         @Option(name: .long, help: ArgumentHelp(
             "Stress scenario, repeatable: 'NAME: TARGET=SHOCK, …' with TARGET all, sector:NAME or a symbol, "
-                + "SHOCK like -0.05 or -5%. Default: all ±5%, all -10%.", valueName: "spec"))
+                + "SHOCK like -0.05 or -5%. Default: risk.stress (all ±5%, all -10%).", valueName: "spec"))
         var stress: [String] = []
 
         func run() throws {
-            let options = RiskReport.Options(confidence: confidence, horizon: horizon, lambda: lambda,
-                                             topPairs: top, stress: stress)
+            let settings = try riskSettings()
+            let options = RiskReport.Options(
+                confidence: confidence ?? settings.confidence, horizon: horizon ?? settings.horizon,
+                lambda: lambda ?? settings.lambda, topPairs: top,
+                stress: stress.isEmpty ? settings.stress : stress)
             do {
                 let text = try RiskReport.run(positionsPath: positions, returnsPath: returns, options: options, json: json)
                 print(text, terminator: "")
@@ -74,6 +84,13 @@ struct RiskCommand: ParsableCommand {
                 message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
                 throw ExitCode(2)
             }
+        }
+
+        /// `[risk]` from --config, or from the default file when it is there.
+        func riskSettings() throws -> QuorumConfig.Risk {
+            if let config { return try loadConfig(config).risk }
+            if FileManager.default.fileExists(atPath: defaultConfigPath) { return try loadConfig(defaultConfigPath).risk }
+            return QuorumConfig.Risk()
         }
     }
 }

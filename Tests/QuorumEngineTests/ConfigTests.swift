@@ -105,6 +105,40 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(e.description == "test.toml:2: bench.rings.runs: expected an integer in 1...100, found 0")
     }
 
+    @Test func riskSettingsComeFromTheConfig() throws {
+        let config = try parse("""
+            [risk]
+            lambda = 0.97
+            confidence = 0.975
+            horizon = 10
+            stress = ["crash: all=-35%, BTC=-20%", "tech: sector:tech=-8%"]
+            """)
+        #expect(config.risk.lambda == 0.97)
+        #expect(config.risk.confidence == 0.975)
+        #expect(config.risk.horizon == 10)
+        #expect(config.risk.stress == ["crash: all=-35%, BTC=-20%", "tech: sector:tech=-8%"])
+        let risk = try config.risk.riskConfig()
+        #expect(risk.lambda == 0.97)
+        #expect(QuorumConfig().risk.lambda == 0.94, "RiskMetrics' daily λ is the default")
+    }
+
+    @Test(arguments: ["0", "1", "1.5", "-0.2"])
+    func aLambdaOutsideTheOpenUnitIntervalIsRefused(_ lambda: String) throws {
+        let e = try #require(error("[risk]\n\nlambda = \(lambda)\n"))
+        #expect(e.key == "risk.lambda")
+        #expect(e.line == 3)
+        #expect(e.expected == "a value in the open interval (0, 1)")
+    }
+
+    @Test func aMalformedStressScenarioIsNamed() throws {
+        let e = try #require(error("[risk]\nstress = [\"all -5%: all=-5%\", \"crash all=-30%\"]\n"))
+        #expect(e.key == "risk.stress")
+        #expect(e.line == 2)
+        #expect(e.expected.contains("stress scenario 2"))
+        let shock = try #require(error("[risk]\nstress = [\"x: all=lots\"]\n"))
+        #expect(shock.found.contains("'lots' is not a number"))
+    }
+
     @Test func aCoreThatDoesNotExistListsTheAvailableOnes() throws {
         let e = try #require(error("""
             [[threads]]
