@@ -7,7 +7,10 @@ import Glibc
 #endif
 
 /// Ring hot paths. Each benchmark sets up outside the measured region, so the malloc
-/// count it reports is the steady state's: the committed thresholds hold it at 0.
+/// count it reports is the steady state's: the committed thresholds hold it at 0
+/// (`Thresholds/RingBenchmarks.*.json`, checked by `swift package benchmark thresholds check`).
+/// Names carry no spaces, so they match their threshold files. Single-thread figures
+/// measure the code path; `SPSCRing.crossCore.8B` measures the hand-over between cores.
 let benchmarks: @Sendable () -> Void = {
     let steadyState = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -17,7 +20,7 @@ let benchmarks: @Sendable () -> Void = {
         thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p100: 0])]
     )
 
-    Benchmark("SPSC push+pop 8 B, one thread", configuration: steadyState) { benchmark in
+    Benchmark("SPSCRing.pushPop.8B", configuration: steadyState) { benchmark in
         let ring = try SPSCRing<UInt64>(capacity: 1024)
         var sum: UInt64 = 0
         benchmark.startMeasurement()
@@ -29,7 +32,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
-    Benchmark("SPSC claim/commit 8 B ×64, one thread", configuration: steadyState) { benchmark in
+    Benchmark("SPSCRing.claimCommit.8Bx64", configuration: steadyState) { benchmark in
         let ring = try SPSCRing<UInt64>(capacity: 1024)
         var sum: UInt64 = 0
         benchmark.startMeasurement()
@@ -47,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
-    Benchmark("MPSC push+pop 8 B, one thread", configuration: steadyState) { benchmark in
+    Benchmark("MPSCRing.pushPop.8B", configuration: steadyState) { benchmark in
         let ring = try MPSCRing<UInt64>(capacity: 1024)
         var sum: UInt64 = 0
         benchmark.startMeasurement()
@@ -59,7 +62,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
-    Benchmark("Broadcast publish + 3 reads 8 B, one thread", configuration: steadyState) { benchmark in
+    Benchmark("BroadcastRing.publishRead3.8B", configuration: steadyState) { benchmark in
         let ring = try BroadcastRing<UInt64>(capacity: 1024, readers: 3)
         var sum: UInt64 = 0
         benchmark.startMeasurement()
@@ -71,7 +74,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
-    Benchmark("SeqLock write+read 64 B", configuration: steadyState) { benchmark in
+    Benchmark("SeqLock.writeRead.64B", configuration: steadyState) { benchmark in
         struct Snapshot { var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) }
         let lock = try SeqLock(Snapshot(words: (0, 0, 0, 0, 0, 0, 0, 0)))
         var sum: UInt64 = 0
@@ -87,7 +90,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Across two pinned cores: the consumer thread is started before the measured
     // region; the measured region is the producer pushing and the consumer draining.
-    Benchmark("SPSC 8 B across cores 0→1", configuration: .init(
+    Benchmark("SPSCRing.crossCore.8B", configuration: .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
         scalingFactor: .mega, maxDuration: .seconds(5), maxIterations: 10,
         thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p100: 0])]
