@@ -1,6 +1,7 @@
 // The process the crash-safety test kills: it appends demo records under `group` commit
 // and prints every new durable sequence on its own line to standard output, unbuffered,
-// so whatever the parent read was durable before the child died.
+// so whatever the parent read was durable before the child died. The first line,
+// `open <next sequence>`, says recovery is done.
 
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +24,8 @@ public enum JournalCrashChild {
             return 2
         }
         if let t = writer.recovery.truncatedTail { _writeStderr("crashchild: recovered, \(t)\n") }
+        // Tells the parent recovery is done and appends start (it may kill at any time after).
+        _writeLine(1, "open \(writer.nextSequence)")
         let runner = JournalLoopThread(loop: writer.loop, idleSleepNs: 5_000)
         runner.start()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxPayload, alignment: 8)

@@ -74,9 +74,16 @@ public enum JournalDemo {
         guard record.type == .demo, record.payload.count == payloadLength(for: record.sequence, maxLength: maxLength) else {
             return false
         }
-        var expected = [UInt8](repeating: 0, count: record.payload.count)
-        expected.withUnsafeMutableBytes { fillPayload($0, sequence: record.sequence) }
-        return expected.withUnsafeBytes { $0.elementsEqual(record.payload) }
+        let p = record.payload
+        guard p.loadUnaligned(as: UInt64.self) == record.sequence.littleEndian,
+              p.loadUnaligned(fromByteOffset: 8, as: Int64.self) == Int64(bitPattern: record.sequence &* 31).littleEndian  // &: as written
+        else { return false }
+        var x = UInt8(truncatingIfNeeded: record.sequence)
+        for i in 16..<p.count {
+            if p[i] != x { return false }
+            x &+= 7  // &: the byte pattern of fillPayload
+        }
+        return true
     }
 
     public struct Summary: Sendable {

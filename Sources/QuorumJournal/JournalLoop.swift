@@ -175,6 +175,9 @@ public final class JournalLoop: @unchecked Sendable {
         guard let seg = segment else { return }
         let target = writtenSequence
         try seg.fd._fdatasync().journal("fdatasync", seg.path)
+        // A segment whose name was removed (the directory deleted under us) syncs fine but
+        // will not be found again: its records must not be reported durable.
+        if case .success(let links) = seg.fd._linkCount(), links == 0 { throw .directoryVanished(path: directory) }
         syncCount += 1
         lastSyncNs = system_monotonicNanoseconds()
         publishDurable(target)
@@ -308,4 +311,9 @@ enum _JournalOpen {
         }
         return _OpenSegment(fd: fd, index: index, path: path, capacity: capacity, end: SegmentHeaderDescriptor.size)
     }
+}
+
+extension JournalLoop {
+    /// The descriptor of the segment being written (tests aim injected faults at it).
+    var _currentSegmentFD: Int32? { segment?.fd.rawValue }
 }

@@ -58,10 +58,13 @@ public struct JournalWriterOptions: Sendable {
     public var directoryCheckIntervalNs: UInt64 = 100_000_000
 
     public init() {}
+    /// The largest payload is capped so one record fits half the ring, a batch and a segment.
     public init(fsync: JournalFsyncPolicy, segmentSize: Int = 64 << 20, ringCapacity: Int = 4 << 20) {
         self.fsync = fsync
         self.segmentSize = segmentSize
         self.ringCapacity = ringCapacity
+        let fits = min(ringCapacity / 2, batchCapacity, segmentSize - SegmentHeaderDescriptor.size) - RecordHeaderDescriptor.size
+        self.maxPayload = max(0, min(maxPayload, fits & ~7))
     }
 }
 

@@ -9,17 +9,17 @@ import Musl
 #endif
 import CQuorumCRC
 
-/// A test hook: when `fail` returns an errno for an operation, `system_op` returns -1 with
-/// that errno instead of calling libc. Set only by tests, before the threads that do I/O
+/// A test hook: when `fail` returns an errno for an operation on a descriptor (-1 for calls
+/// that take a path), `system_op` returns -1 with that errno instead of calling libc. Set only by tests, before the threads that do I/O
 /// start, and cleared after they stop; nobody else writes it.
 public enum _JournalFaultInjection {
     public enum Operation: Sendable { case pwrite, fdatasync, fallocate, open, rename }
-    nonisolated(unsafe) public static var fail: (@Sendable (Operation) -> Int32?)? = nil
+    nonisolated(unsafe) public static var fail: (@Sendable (Operation, Int32) -> Int32?)? = nil
 
     @inline(__always)
-    static func injected(_ op: Operation) -> Int32? {
+    static func injected(_ op: Operation, _ fd: Int32 = -1) -> Int32? {
         guard let fail else { return nil }
-        return fail(op)
+        return fail(op, fd)
     }
 }
 
@@ -40,7 +40,7 @@ func system_close(_ fd: Int32) -> Int32 { close(fd) }
 
 @inline(__always)
 func system_pwrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int, _ offset: Int64) -> Int {
-    if let e = _JournalFaultInjection.injected(.pwrite) { errno = e; return -1 }
+    if let e = _JournalFaultInjection.injected(.pwrite, fd) { errno = e; return -1 }
     return pwrite(fd, buf, count, off_t(offset))
 }
 
@@ -51,19 +51,19 @@ func system_pread(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ count: Int, _ o
 
 @inline(__always)
 func system_fdatasync(_ fd: Int32) -> Int32 {
-    if let e = _JournalFaultInjection.injected(.fdatasync) { errno = e; return -1 }
+    if let e = _JournalFaultInjection.injected(.fdatasync, fd) { errno = e; return -1 }
     return fdatasync(fd)
 }
 
 @inline(__always)
 func system_fsync(_ fd: Int32) -> Int32 {
-    if let e = _JournalFaultInjection.injected(.fdatasync) { errno = e; return -1 }
+    if let e = _JournalFaultInjection.injected(.fdatasync, fd) { errno = e; return -1 }
     return fsync(fd)
 }
 
 @inline(__always)
 func system_fallocate(_ fd: Int32, _ offset: Int64, _ length: Int64) -> Int32 {
-    if let e = _JournalFaultInjection.injected(.fallocate) { errno = e; return -1 }
+    if let e = _JournalFaultInjection.injected(.fallocate, fd) { errno = e; return -1 }
     return cquorum_fallocate(fd, offset, length)
 }
 

@@ -28,7 +28,7 @@ enum _ByteRingControlDescriptor {
 /// Entries are 8-aligned, at least 8 bytes, and never straddle the end of storage: a claim
 /// that would is preceded by a padding marker. Not thread-safe beyond its one producer and
 /// one consumer.
-struct _UnsafeOneToOneByteRingHandle {
+struct _UnsafeOneToOneByteRingHandle: @unchecked Sendable {
     let control: UnsafeMutableRawPointer
     let storage: UnsafeMutableRawPointer
     let capacity: Int
