@@ -1,3 +1,5 @@
+import CQuorumCRC
+
 // The byte layout of a journal, written down twice: as the offset constants below and as
 // the diagrams in docs/journal-format.md. All integers are little-endian.
 //
@@ -56,8 +58,7 @@ public enum RecordHeaderDescriptor {
     /// The CRC32C a record header at `record` (with its payload after it) must carry.
     @inline(__always)
     static func checksum(_ record: UnsafeRawPointer, payloadLength: Int) -> UInt32 {
-        let c = CRC32C.checksum(record, 4)
-        return CRC32C.checksum(record + sequenceOffset, size - sequenceOffset + payloadLength, continuing: c)
+        cquorum_crc32c_record(record, payloadLength)
     }
 }
 

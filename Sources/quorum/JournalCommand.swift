@@ -13,7 +13,7 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Inspect, check, export and recover a Quorum journal.",
-        subcommands: [Info.self, Verify.self, Dump.self, Export.self, Tail.self, Recover.self, DemoWrite.self]
+        subcommands: [Info.self, Verify.self, Dump.self, Export.self, Tail.self, Recover.self, DemoWrite.self, Bench.self]
     )
 }
 
@@ -215,6 +215,37 @@ extension JournalCommand {
                 if !s.snapshots.isEmpty { out.write("snapshots  \(s.snapshots.count), newest \(s.snapshots.last!)\n") }
                 out.flush()
                 if let f = s.failure { throw f }
+            }
+            out.flush()
+        }
+    }
+}
+
+extension JournalCommand {
+    /// Throughput figures for tools/baselines/journal-group-commit.sh (not for end users).
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure append-to-durable throughput and replay speed in DIR (which it creates).",
+            shouldDisplay: false)
+        @Argument(help: "A new journal directory.") var directory: String
+        @Option(help: "Records to append.") var records: Int = 100_000
+        @Option(help: "Payload bytes per record.") var payload: Int = 4096
+        @Option(help: "fsync policy: none, group, or interval:MS.") var policy: String = "group"
+        @Option(help: "Segment size in bytes.") var segmentSize: Int = 256 << 20
+        @Flag(help: "Also replay the journal and report records/s.") var replay = false
+
+        func run() throws {
+            guard let fsync = JournalFsyncPolicy(parsing: policy) else { throw ValidationError("bad --policy '\(policy)'") }
+            var options = JournalWriterOptions(fsync: fsync, segmentSize: segmentSize, ringCapacity: 16 << 20)
+            options.maxPayload = max(payload, 64)
+            let out = JournalFileOutput(fd: 1)
+            try runTool { () throws(JournalError) in
+                let w = try JournalBench.write(directory: directory, records: records, payloadSize: payload, options: options)
+                out.write("write      records=\(w.records) payload=\(payload) policy=\(fsync) bytes=\(w.journalBytes) seconds=\(w.seconds) syncs=\(w.syncs) MBps=\(w.megabytesPerSecond)\n")
+                if replay {
+                    let r = try JournalBench.replay(directory: directory)
+                    out.write("replay     records=\(r.records) seconds=\(r.seconds) records_per_s=\(r.recordsPerSecond)\n")
+                }
             }
             out.flush()
         }

@@ -19,6 +19,10 @@ uint32_t cquorum_crc32c_portable_extend(uint32_t crc, const void *data, size_t l
 /// `cquorum_crc32c_has_hardware()` is 1.
 uint32_t cquorum_crc32c_hardware_extend(uint32_t crc, const void *data, size_t length);
 
+/// The CRC32C of a journal record: its bytes 0..<4 (the length) followed by bytes
+/// 8..<32+payload_length (the rest of the header and the payload). One call, one pass.
+uint32_t cquorum_crc32c_record(const void *record, size_t payload_length);
+
 /// 1 when this CPU has SSE 4.2 (and the hardware path is in use), else 0.
 int cquorum_crc32c_has_hardware(void);
 
