@@ -1,6 +1,7 @@
-// The consumer side of the writer: the journal loop. One `poll()` is one step: drain the
-// ring into the batch buffer (computing each CRC on the copy), `pwrite` the batch into the
-// current preallocated segment, roll segments, fsync per policy, publish sequences.
+// The consumer side of the writer: the journal loop. One `poll()` is one step: fill in the
+// CRC of each record waiting in the ring, `pwrite` contiguous runs of them straight from the
+// ring into the current preallocated segment, roll segments, fsync per policy, publish
+// sequences.
 
 #if canImport(Glibc)
 import Glibc
@@ -26,12 +27,10 @@ public final class JournalLoop: @unchecked Sendable {
     let options: JournalWriterOptions
     let shared: _JournalShared
     let ring: _UnsafeOneToOneByteRingHandle
-    let batch: UnsafeMutableRawPointer
+    /// The most bytes one `pwrite` takes from the ring.
     let batchCapacity: Int
-    var batchCount = 0
     var segment: _OpenSegment?
     var directoryFD: FileDescriptor?
-    var lastStagedSequence: UInt64
     var writtenSequence: UInt64
     var durableSequence: UInt64
     var lastSyncNs: UInt64
@@ -51,10 +50,7 @@ public final class JournalLoop: @unchecked Sendable {
         self.shared = shared
         self.ring = shared.ring.handle
         self.batchCapacity = options.batchCapacity
-        self.batch = UnsafeMutableRawPointer.allocate(byteCount: options.batchCapacity, alignment: 4096)
-        batch.initializeMemory(as: UInt8.self, repeating: 0, count: options.batchCapacity)
         self.segment = segment
-        self.lastStagedSequence = nextSequence - 1
         self.writtenSequence = nextSequence - 1
         self.durableSequence = nextSequence - 1
         let now = system_monotonicNanoseconds()
@@ -66,19 +62,26 @@ public final class JournalLoop: @unchecked Sendable {
     deinit {
         if let segment { _ = segment.fd._close() }
         if let directoryFD { _ = directoryFD._close() }
-        batch.deallocate()
     }
 
-    /// One step: drains what the ring holds (up to one batch), writes it, syncs per policy.
+    /// One step: drains what the ring holds (in batches, up to `maxBytesPerPoll`), writes
+    /// it, syncs per policy.
     /// Returns the number of records written plus syncs done; 0 when idle or failed.
-    /// - Complexity: O(bytes drained); at most one `pwrite` and one `fdatasync`, plus a
+    /// - Complexity: O(bytes drained); one `pwrite` per batch and at most one `fdatasync`, plus a
     ///   segment roll when the current segment is full.
     public func poll() -> Int {
         if failedLocally { return 0 }
         var work = 0
         do throws(JournalError) {
-            work += try drain()
-            if batchCount > 0 { try flushBatch() }
+            // Write everything that gathered (up to maxBytesPerPoll) before one sync: under
+            // `group`, what arrived during the previous fdatasync shares the next one.
+            var bytes = 0
+            while bytes < options.maxBytesPerPoll {
+                let written = try writeSpan()
+                if written.bytes == 0 { break }
+                work += written.records
+                bytes += written.bytes
+            }
             work += try syncPerPolicy()
             try checkDirectory()
         } catch {
@@ -95,64 +98,69 @@ public final class JournalLoop: @unchecked Sendable {
         while true {
             _ = poll()
             if let failure = shared.failure { throw failure }
-            if ring.readable().count == 0 && batchCount == 0 { break }
+            if ring.readable().count == 0 { break }
         }
         do throws(JournalError) { try sync() } catch { fail(error); throw error }
     }
 
     // MARK: steps
 
-    private func drain() throws(JournalError) -> Int {
+    /// Writes one contiguous run of records straight from the ring, at most `batchCapacity`
+    /// bytes: each CRC is filled in place (the consumer owns the bytes between head and tail
+    /// until it releases them, so the producer cannot be writing there), then one `pwrite`,
+    /// then the bytes go back to the producer. Rolls the segment when the next record does
+    /// not fit. Returns the records and bytes written; (0, 0) when the ring is empty.
+    /// On an error nothing is released: the records stay in the ring, unwritten, accounted for.
+    private func writeSpan() throws(JournalError) -> (records: Int, bytes: Int) {
         typealias R = RecordHeaderDescriptor
-        var records = 0
         while true {
             let region = ring.readable()
-            if region.count == 0 { return records }
-            var consumed = 0
-            let base = region.baseAddress!
-            while consumed < region.count {
-                let p = base + consumed
-                let length = p.load(as: UInt32.self)
-                if length == _ByteRingControlDescriptor.paddingMarker {
-                    consumed = region.count  // a padding marker runs to the end of storage
+            guard region.count > 0, var seg = segment else { return (0, 0) }
+            let base = UnsafeMutableRawPointer(mutating: region.baseAddress!)
+            var used = 0
+            var records = 0
+            var paddingFollows = false
+            var segmentFull = false
+            var lastSequence: UInt64 = 0
+            while used < region.count && used < batchCapacity {
+                let p = base + used
+                let word = p.load(as: UInt32.self)
+                if word == _ByteRingControlDescriptor.paddingMarker {
+                    paddingFollows = true
                     break
                 }
-                let size = R.recordSize(payloadLength: Int(UInt32(littleEndian: length)))
-                if batchCount + size > batchCapacity { break }
-                guard let seg = segment else { return records }
-                if seg.end + batchCount + size > seg.capacity {
-                    // The batch so far belongs to the full segment; the record opens the next.
-                    try flushBatch()
-                    try roll()
-                    continue
+                let length = Int(UInt32(littleEndian: word))
+                let size = R.recordSize(payloadLength: length)
+                if seg.end + used + size > seg.capacity {
+                    segmentFull = true
+                    break
                 }
-                let q = batch + batchCount
-                q.copyMemory(from: p, byteCount: size)
-                let crc = R.checksum(UnsafeRawPointer(q), payloadLength: Int(UInt32(littleEndian: length)))
-                q.storeBytes(of: crc.littleEndian, toByteOffset: R.crcOffset, as: UInt32.self)
-                lastStagedSequence = UInt64(littleEndian: q.load(fromByteOffset: R.sequenceOffset, as: UInt64.self))
-                batchCount += size
-                consumed += size
+                let crc = R.checksum(UnsafeRawPointer(p), payloadLength: length)
+                p.storeBytes(of: crc.littleEndian, toByteOffset: R.crcOffset, as: UInt32.self)
+                lastSequence = UInt64(littleEndian: p.load(fromByteOffset: R.sequenceOffset, as: UInt64.self))
+                used += size
                 records += 1
             }
-            // The bytes are copied into the batch: hand them back to the producer now.
-            ring.release(consumed)
-            if batchCount + R.size > batchCapacity || consumed == 0 { return records }
+            if used > 0 {
+                try seg.fd._pwriteAll(UnsafeRawBufferPointer(start: base, count: used), at: Int64(seg.end))
+                    .journal("pwrite", seg.path, offset: Int64(seg.end))
+                seg.end += used
+                segment = seg
+                writeCount += 1
+                writtenSequence = lastSequence
+                // releasing: readers of `written` act on the bytes being in the kernel.
+                shared.written.store(writtenSequence, ordering: .releasing)
+                if options.fsync == .none { publishDurable(writtenSequence) }
+            }
+            // A padding marker runs to the end of storage, which is where this region ends.
+            ring.release(paddingFollows ? region.count : used)
+            if segmentFull {
+                try roll()
+                if used == 0 { continue }
+            }
+            if used == 0 && paddingFollows { continue }
+            return (records, used)
         }
-    }
-
-    private func flushBatch() throws(JournalError) {
-        guard batchCount > 0, var seg = segment else { return }
-        try seg.fd._pwriteAll(UnsafeRawBufferPointer(start: batch, count: batchCount), at: Int64(seg.end))
-            .journal("pwrite", seg.path, offset: Int64(seg.end))
-        seg.end += batchCount
-        segment = seg
-        batchCount = 0
-        writeCount += 1
-        writtenSequence = lastStagedSequence
-        // releasing: readers of `written` act on the bytes being in the kernel.
-        shared.written.store(writtenSequence, ordering: .releasing)
-        if options.fsync == .none { publishDurable(writtenSequence) }
     }
 
     private func syncPerPolicy() throws(JournalError) -> Int {

@@ -46,8 +46,10 @@ public struct JournalWriterOptions: Sendable {
     public var segmentSize: Int = 64 << 20
     /// Bytes in the hand-off ring (a power of two).
     public var ringCapacity: Int = 4 << 20
-    /// Bytes the loop gathers before one `pwrite`.
+    /// The most bytes the loop hands to one `pwrite` (written straight from the ring).
     public var batchCapacity: Int = 1 << 20
+    /// Bytes one `poll()` writes at most before it syncs and returns (bounds one group commit).
+    public var maxBytesPerPoll: Int = 16 << 20
     /// The largest payload `append` accepts.
     public var maxPayload: Int = 64 << 10
     public var fsync: JournalFsyncPolicy = .group

@@ -232,12 +232,15 @@ extension JournalCommand {
         @Option(help: "Payload bytes per record.") var payload: Int = 4096
         @Option(help: "fsync policy: none, group, or interval:MS.") var policy: String = "group"
         @Option(help: "Segment size in bytes.") var segmentSize: Int = 256 << 20
+        @Option(help: "Hand-off ring bytes (a power of two).") var ringSize: Int = 16 << 20
+        @Option(help: "Bytes one loop poll writes at most before it syncs.") var maxBytesPerPoll: Int = 16 << 20
         @Flag(help: "Also replay the journal and report records/s.") var replay = false
 
         func run() throws {
             guard let fsync = JournalFsyncPolicy(parsing: policy) else { throw ValidationError("bad --policy '\(policy)'") }
-            var options = JournalWriterOptions(fsync: fsync, segmentSize: segmentSize, ringCapacity: 16 << 20)
+            var options = JournalWriterOptions(fsync: fsync, segmentSize: segmentSize, ringCapacity: ringSize)
             options.maxPayload = max(payload, 64)
+            options.maxBytesPerPoll = maxBytesPerPoll
             let out = JournalFileOutput(fd: 1)
             try runTool { () throws(JournalError) in
                 let w = try JournalBench.write(directory: directory, records: records, payloadSize: payload, options: options)
