@@ -225,12 +225,16 @@ public final class JournalReader {
     /// to `visit` (which returns false to stop early). A damaged spot in the last segment
     /// after which no valid record follows is reported as `tornTail`; any other damage as
     /// `damage`, and the walk stops there.
+    /// `checkTail` (default: `checkAll`) also reads the last segment's preallocated space after
+    /// its end marker for stray bytes (a torn write); readers that stop at the end marker skip it.
     /// - Complexity: O(bytes in the journal) (segments before the one holding `from` are
-    ///   skipped by their header, records before `from` by their length when `checkAll` is false).
+    ///   skipped by their header, records before `from` by their length when `checkAll` is
+    ///   false), plus the last segment's free space when `checkTail`.
     @discardableResult
-    public func scan(from: UInt64 = 0, checkAll: Bool = true,
+    public func scan(from: UInt64 = 0, checkAll: Bool = true, checkTail: Bool? = nil,
                      _ visit: (JournalRecord) -> Bool = { _ in true }) -> JournalScanReport {
         var report = JournalScanReport(directory: directory)
+        let checkTail = checkTail ?? checkAll
         var expected: UInt64? = nil
         var previousIndex: UInt64? = nil
         var bytesDone = 0
@@ -303,7 +307,7 @@ public final class JournalReader {
                 report.segments.append(summary)
                 return report
             case .end:
-                if isLast {
+                if isLast && checkTail {
                     let tail = UnsafeRawBufferPointer(rebasing: seg.bytes[walk.offset...])
                     let nz = tail.count == 0 ? 0 : cquorum_first_nonzero(tail.baseAddress!, tail.count)
                     if nz < tail.count {

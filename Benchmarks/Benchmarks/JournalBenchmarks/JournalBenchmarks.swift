@@ -56,7 +56,7 @@ let benchmarks: @Sendable () -> Void = {
             while w.append(.demo, timestampNs: UInt64(i), payload: p) == nil {}
         }
     } setup: {
-        try openWriter("append", fsync: .none, ring: 64 << 20, segment: 256 << 20)
+        try openWriter("append", fsync: .none, ring: 16 << 20, segment: 256 << 20)
     } teardown: {
         try closeWriter()
     }
@@ -70,7 +70,7 @@ let benchmarks: @Sendable () -> Void = {
         let p = UnsafeRawBufferPointer(rebasing: payload[0..<64])
         while writer!.append(.demo, timestampNs: 1, payload: p) == nil {}
     } setup: {
-        try openWriter("handoff", fsync: .none, ring: 256 << 20, segment: 256 << 20)
+        try openWriter("handoff", fsync: .none, ring: 8 << 20, segment: 256 << 20)
     } teardown: {
         try closeWriter()
     }
@@ -97,7 +97,7 @@ let benchmarks: @Sendable () -> Void = {
             while w.append(.demo, timestampNs: 1, payload: p) == nil {}
         }
     } setup: {
-        try openWriter("handoff100", fsync: .none, ring: 256 << 20, segment: 256 << 20)
+        try openWriter("handoff100", fsync: .none, ring: 8 << 20, segment: 256 << 20)
     } teardown: {
         try closeWriter()
     }
