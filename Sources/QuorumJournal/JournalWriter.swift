@@ -91,8 +91,9 @@ final class _JournalShared: @unchecked Sendable {
     let written = ManagedAtomic<UInt64>(0)
     /// Highest sequence durable under the policy.
     let durable = ManagedAtomic<UInt64>(0)
-    /// Set once, by the loop, after `failureStorage` is written.
-    let failed = ManagedAtomic<Bool>(false)
+    /// Set once, by the loop, after `failureStorage` is written. Its own allocation, read
+    /// through a plain pointer on every append (no object indirection on the hot path).
+    let failed = UnsafeAtomic<Bool>.create(false)
     /// Written by the loop before `failed` is set (releasing); read only after `failed`
     /// reads true (acquiring). Never written again.
     nonisolated(unsafe) var failureStorage: JournalError? = nil
@@ -107,6 +108,16 @@ final class _JournalShared: @unchecked Sendable {
         // acquiring: pairs with the loop's releasing store, so failureStorage is complete.
         failed.load(ordering: .acquiring) ? failureStorage : nil
     }
+
+    deinit { failed.destroy() }
+}
+
+/// The producer's own counters, in raw memory on their own cache line: the hot path updates
+/// them through a pointer, without the exclusivity checks a class property would cost.
+struct _ProducerState {
+    var nextSequence: UInt64
+    var fullCount: Int
+    var oversizeCount: Int
 }
 
 /// The producer side of a journal: `append` copies one record into the hand-off ring.
@@ -123,15 +134,16 @@ public final class JournalWriter: @unchecked Sendable {
     let shared: _JournalShared
     let ring: _UnsafeOneToOneByteRingHandle
     let maxPayload: Int
+    let failedFlag: UnsafeAtomic<Bool>
+    /// Producer-owned, on a cache line of its own (the loop never writes near it).
+    let producer: UnsafeMutablePointer<_ProducerState>
 
-    // Producer-owned; a separate object from the loop so the two threads' fields never
-    // share a cache line.
     /// The sequence the next append gets.
-    public private(set) var nextSequence: UInt64
+    public var nextSequence: UInt64 { producer.pointee.nextSequence }
     /// Appends refused because the ring was full (the caller retries or backs off).
-    public private(set) var fullCount: Int = 0
+    public var fullCount: Int { producer.pointee.fullCount }
     /// Appends refused because the payload was larger than `maxPayload`.
-    public private(set) var oversizeCount: Int = 0
+    public var oversizeCount: Int { producer.pointee.oversizeCount }
 
     /// Opens (creating it if needed) the journal in `directory` for writing: scans and
     /// validates every segment, cuts a torn tail off the last one and reports it, and
@@ -156,12 +168,20 @@ public final class JournalWriter: @unchecked Sendable {
         self.options = options
         self.recovery = recovery
         self.maxPayload = options.maxPayload
-        self.nextSequence = recovery.nextSequence
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128)
+        self.producer = raw.bindMemory(to: _ProducerState.self, capacity: 1)
+        producer.initialize(to: _ProducerState(nextSequence: recovery.nextSequence, fullCount: 0, oversizeCount: 0))
         let shared = _JournalShared(ringCapacity: options.ringCapacity, start: recovery.nextSequence - 1)
         self.shared = shared
         self.ring = shared.ring.handle
+        self.failedFlag = shared.failed
         self.loop = try JournalLoop(directory: directory, options: options, shared: shared, segment: segment,
                                     nextSequence: recovery.nextSequence)
+    }
+
+    deinit {
+        producer.deinitialize(count: 1)
+        UnsafeMutableRawPointer(producer).deallocate()
     }
 
     /// Copies one record into the ring and returns its sequence; nil when the ring is full
@@ -173,12 +193,12 @@ public final class JournalWriter: @unchecked Sendable {
                        timestampNs: UInt64, payload: UnsafeRawBufferPointer) -> UInt64? {
         typealias R = RecordHeaderDescriptor
         let length = payload.count
-        guard length <= maxPayload else { oversizeCount &+= 1; return nil }
+        guard length <= maxPayload else { producer.pointee.oversizeCount &+= 1; return nil }  // &: a counter
         // relaxed: a hint; once the loop has failed nothing more is written either way.
-        if shared.failed.load(ordering: .relaxed) { return nil }
+        if failedFlag.load(ordering: .relaxed) { return nil }
         let size = R.recordSize(payloadLength: length)
-        guard let p = ring.claim(size) else { fullCount &+= 1; return nil }
-        let seq = nextSequence
+        guard let p = ring.claim(size) else { producer.pointee.fullCount &+= 1; return nil }  // &: a counter
+        let seq = producer.pointee.nextSequence
         // The padding after the payload must be zero (the format says so); write the last
         // word first and let the payload copy overwrite its start.
         if size > R.size { p.storeBytes(of: UInt64(0), toByteOffset: size - 8, as: UInt64.self) }
@@ -192,7 +212,7 @@ public final class JournalWriter: @unchecked Sendable {
         p.storeBytes(of: UInt16(0), toByteOffset: R.reservedOffset, as: UInt16.self)
         if length > 0 { (p + R.size).copyMemory(from: payload.baseAddress!, byteCount: length) }
         ring.commit(size)
-        nextSequence = seq &+ 1  // &: sequences stay far below 2^64
+        producer.pointee.nextSequence = seq &+ 1  // &: sequences stay far below 2^64
         return seq
     }
 
