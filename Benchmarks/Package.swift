@@ -15,9 +15,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The TSC read for timing single appends.
+        .target(name: "CJournalBenchSupport", path: "Benchmarks/CJournalBenchSupport"),
         .executableTarget(
             name: "JournalBenchmarks",
             dependencies: [
+                "CJournalBenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "QuorumJournal", package: "Quorum"),
             ],

@@ -6,6 +6,7 @@
 // Journals go to $QUORUM_BENCH_DIR (default /tmp), i.e. the file system being measured.
 
 import Benchmark
+import CJournalBenchSupport
 import Foundation
 import QuorumJournal
 
@@ -15,6 +16,45 @@ nonisolated(unsafe) var writer: JournalWriter?
 nonisolated(unsafe) var runner: JournalLoopThread?
 nonisolated(unsafe) var directory = ""
 nonisolated(unsafe) var payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+
+/// Histogram of single-append costs in TSC ticks (bucket i = i ticks; the last bucket
+/// collects everything longer), preallocated so timing allocates nothing.
+let histogramBuckets = 200_000
+nonisolated(unsafe) var histogram = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: histogramBuckets)
+/// TSC ticks per nanosecond and the cost of an empty timing pair, measured in setup.
+nonisolated(unsafe) var ticksPerNs = 1.0
+nonisolated(unsafe) var emptyPairTicks: UInt64 = 0
+
+func calibrateTSC() {
+    let c0 = ContinuousClock.now
+    let t0 = cjournal_bench_tsc()
+    while ContinuousClock.now - c0 < .milliseconds(100) {}
+    let t1 = cjournal_bench_tsc()
+    let elapsed = ContinuousClock.now - c0
+    let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+    ticksPerNs = Double(t1 - t0) / ns
+    var best = UInt64.max
+    for _ in 0..<100_000 {
+        let a = cjournal_bench_tsc()
+        let b = cjournal_bench_tsc()
+        best = min(best, b &- a)
+    }
+    emptyPairTicks = best
+}
+
+/// The value below which `fraction` of the recorded samples lie, in ns, timing pair subtracted.
+func percentileNs(_ fraction: Double, total: Int) -> Int {
+    let target = Int((Double(total) * fraction).rounded(.up))
+    var seen = 0
+    for i in 0..<histogramBuckets {
+        seen += Int(histogram[i])
+        if seen >= target {
+            let ticks = i > Int(emptyPairTicks) ? i - Int(emptyPairTicks) : 0
+            return Int((Double(ticks) / ticksPerNs).rounded())
+        }
+    }
+    return Int(Double(histogramBuckets) / ticksPerNs)
+}
 
 func benchDirectory(_ label: String) -> String {
     let base = ProcessInfo.processInfo.environment["QUORUM_BENCH_DIR"] ?? "/tmp"
@@ -73,6 +113,37 @@ let benchmarks: @Sendable () -> Void = {
         while writer!.append(.demo, timestampNs: 1, payload: p) == nil {}
     } setup: {
         try openWriter("handoff", fsync: .none, ring: 8 << 20, segment: 1 << 30)
+    } teardown: {
+        try closeWriter()
+    }
+
+    // Each append timed on its own with the TSC (RDTSCP pair, its own cost subtracted);
+    // one iteration = 1 M appends, reported as that iteration's percentiles.
+    Benchmark(
+        "Append hand-off 64 B, TSC-timed single appends (percentiles per 1 M)",
+        configuration: .init(metrics: [.custom("hand-off p50 (ns)", useScalingFactor: false),
+                                       .custom("hand-off p99 (ns)", useScalingFactor: false),
+                                       .custom("hand-off p99.9 (ns)", useScalingFactor: false),
+                                       .mallocCountTotal],
+                             scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 10,
+                             thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])
+    ) { benchmark in
+        let w = writer!
+        let p = UnsafeRawBufferPointer(rebasing: payload[0..<64])
+        histogram.update(repeating: 0)
+        let n = 1_000_000
+        for _ in 0..<n {
+            let t0 = cjournal_bench_tsc()
+            while w.append(.demo, timestampNs: 1, payload: p) == nil {}
+            let t1 = cjournal_bench_tsc()
+            histogram[min(Int(t1 &- t0), histogramBuckets - 1)] &+= 1
+        }
+        benchmark.measurement(.custom("hand-off p50 (ns)", useScalingFactor: false), percentileNs(0.50, total: n))
+        benchmark.measurement(.custom("hand-off p99 (ns)", useScalingFactor: false), percentileNs(0.99, total: n))
+        benchmark.measurement(.custom("hand-off p99.9 (ns)", useScalingFactor: false), percentileNs(0.999, total: n))
+    } setup: {
+        calibrateTSC()
+        try openWriter("handofftsc", fsync: .none, ring: 8 << 20, segment: 2 << 30)
     } teardown: {
         try closeWriter()
     }
