@@ -194,3 +194,7 @@ size_t cquorum_nonzero_end(const void *data, size_t length) {
 int cquorum_fallocate(int fd, int64_t offset, int64_t length) {
     return fallocate(fd, 0, (off_t)offset, (off_t)length);
 }
+
+int cquorum_start_writeback(int fd, int64_t offset, int64_t length) {
+    return sync_file_range(fd, (off_t)offset, (off_t)length, SYNC_FILE_RANGE_WRITE);
+}

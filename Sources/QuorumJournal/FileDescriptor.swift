@@ -77,6 +77,11 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
         return .success(done)
     }
 
+    /// Starts writeback of a range without waiting (a hint: errors surface at fdatasync).
+    func _startWriteback(_ offset: Int64, _ length: Int64) {
+        _ = system_startWriteback(rawValue, offset, length)
+    }
+
     func _fdatasync() -> Result<Void, Errno> {
         while true {
             if system_fdatasync(rawValue) == 0 { return .success(()) }

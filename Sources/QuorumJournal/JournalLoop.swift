@@ -144,6 +144,9 @@ public final class JournalLoop: @unchecked Sendable {
             if used > 0 {
                 try seg.fd._pwriteAll(UnsafeRawBufferPointer(start: base, count: used), at: Int64(seg.end))
                     .journal("pwrite", seg.path, offset: Int64(seg.end))
+                // Under group/interval the bytes are synced soon anyway: start their writeback
+                // now so the disk works while the next span is copied, not only inside fdatasync.
+                if options.fsync != .none && options.startWritebackEarly { seg.fd._startWriteback(Int64(seg.end), Int64(used)) }
                 seg.end += used
                 segment = seg
                 writeCount += 1

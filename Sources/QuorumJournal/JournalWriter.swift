@@ -50,6 +50,9 @@ public struct JournalWriterOptions: Sendable {
     public var batchCapacity: Int = 1 << 20
     /// Bytes one `poll()` writes at most before it syncs and returns (bounds one group commit).
     public var maxBytesPerPoll: Int = 16 << 20
+    /// Under `group`/`interval`, start writeback of each span right after its `pwrite`
+    /// (sync_file_range), so the disk is busy while the loop copies the next one.
+    public var startWritebackEarly: Bool = true
     /// The largest payload `append` accepts.
     public var maxPayload: Int = 64 << 10
     public var fsync: JournalFsyncPolicy = .group

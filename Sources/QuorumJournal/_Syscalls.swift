@@ -68,6 +68,11 @@ func system_fallocate(_ fd: Int32, _ offset: Int64, _ length: Int64) -> Int32 {
 }
 
 @inline(__always)
+func system_startWriteback(_ fd: Int32, _ offset: Int64, _ length: Int64) -> Int32 {
+    cquorum_start_writeback(fd, offset, length)
+}
+
+@inline(__always)
 func system_ftruncate(_ fd: Int32, _ length: Int64) -> Int32 { ftruncate(fd, off_t(length)) }
 
 @inline(__always)

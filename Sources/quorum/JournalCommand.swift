@@ -234,6 +234,7 @@ extension JournalCommand {
         @Option(help: "Segment size in bytes.") var segmentSize: Int = 256 << 20
         @Option(help: "Hand-off ring bytes (a power of two).") var ringSize: Int = 16 << 20
         @Option(help: "Bytes one loop poll writes at most before it syncs.") var maxBytesPerPoll: Int = 16 << 20
+        @Flag(help: "Do not start writeback after each write (sync_file_range) under group/interval.") var noEarlyWriteback = false
         @Flag(help: "Also replay the journal and report records/s.") var replay = false
 
         func run() throws {
@@ -241,6 +242,7 @@ extension JournalCommand {
             var options = JournalWriterOptions(fsync: fsync, segmentSize: segmentSize, ringCapacity: ringSize)
             options.maxPayload = max(payload, 64)
             options.maxBytesPerPoll = maxBytesPerPoll
+            options.startWritebackEarly = !noEarlyWriteback
             let out = JournalFileOutput(fd: 1)
             try runTool { () throws(JournalError) in
                 let w = try JournalBench.write(directory: directory, records: records, payloadSize: payload, options: options)

@@ -33,6 +33,10 @@ int cquorum_crc32c_has_hardware(void);
 /// fallocate(2) with mode 0 (Swift's Glibc module hides it behind _GNU_SOURCE).
 /// Returns 0, or -1 with errno set.
 int cquorum_fallocate(int fd, int64_t offset, int64_t length);
+
+/// sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE): starts writeback of the range
+/// without waiting for it. Returns 0, or -1 with errno set.
+int cquorum_start_writeback(int fd, int64_t offset, int64_t length);
 #endif
 
 #ifndef CQUORUM_SCAN_H
