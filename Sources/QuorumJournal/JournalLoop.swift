@@ -36,6 +36,8 @@ public final class JournalLoop: @unchecked Sendable {
     var lastSyncNs: UInt64
     var lastDirectoryCheckNs: UInt64
     var failedLocally = false
+    /// When the loop first saw a short run waiting in the ring (coalescing), or 0.
+    var pendingSinceNs: UInt64 = 0
     /// Called once, on the loop thread, when the journal fails. Set it before the loop runs.
     public var onFailure: (@Sendable (JournalError) -> Void)?
     /// Batches written and fdatasyncs done (for tests and benchmarks).
@@ -116,6 +118,12 @@ public final class JournalLoop: @unchecked Sendable {
         while true {
             let region = ring.readable()
             guard region.count > 0, var seg = segment else { return (0, 0) }
+            if options.coalesceBytes > 0 && region.count < options.coalesceBytes {
+                let now = system_monotonicNanoseconds()
+                if pendingSinceNs == 0 { pendingSinceNs = now }
+                if now &- pendingSinceNs < options.coalesceDelayNs { return (0, 0) }  // &: monotonic
+            }
+            pendingSinceNs = 0
             let base = UnsafeMutableRawPointer(mutating: region.baseAddress!)
             var used = 0
             var records = 0

@@ -2,6 +2,11 @@
 // journal loop. It stands in for QuorumRings' SPSCRing until that module lands (swap
 // `OneToOneByteRing` in `_JournalShared` for it; the record framing stays here).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Atomics
 
 /// Layout of the control block (two 128-byte lines, so the producer's and the consumer's
@@ -41,7 +46,11 @@ struct _UnsafeOneToOneByteRingHandle: @unchecked Sendable {
         typealias D = _ByteRingControlDescriptor
         let control = UnsafeMutableRawPointer.allocate(byteCount: D.size, alignment: 128)
         control.initializeMemory(as: UInt8.self, repeating: 0, count: D.size)
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 4096)
+        // 2 MiB-aligned and advised as huge pages (where THP is available): a ring of
+        // thousands of 4 KiB pages would cost the producer a TLB miss every few appends.
+        let hugePage = 2 << 20
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: capacity >= hugePage ? hugePage : 4096)
+        if capacity >= hugePage { _ = system_madvise(storage, capacity, MADV_HUGEPAGE) }
         storage.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)  // touch every page now, not on the hot path
         let tail = UnsafeAtomic<UInt64>(at: (control + D.tailOffset).bindMemory(to: UInt64.AtomicRepresentation.self, capacity: 1))
         let head = UnsafeAtomic<UInt64>(at: (control + D.headOffset).bindMemory(to: UInt64.AtomicRepresentation.self, capacity: 1))

@@ -61,11 +61,12 @@ func benchDirectory(_ label: String) -> String {
     return "\(base)/quorum-journal-bench-\(label)-\(getpid())"
 }
 
-func openWriter(_ label: String, fsync: JournalFsyncPolicy, ring: Int, segment: Int) throws {
+func openWriter(_ label: String, fsync: JournalFsyncPolicy, ring: Int, segment: Int, coalesceBytes: Int = 0) throws {
     directory = benchDirectory(label)
     try? FileManager.default.removeItem(atPath: directory)
     var options = JournalWriterOptions(fsync: fsync, segmentSize: segment, ringCapacity: ring)
     options.maxPayload = 4096
+    options.coalesceBytes = coalesceBytes
     let w = try JournalWriter(directory: directory, options: options)
     let r = JournalLoopThread(loop: w.loop, idleSleepNs: 1_000)
     r.start()
@@ -144,6 +145,36 @@ let benchmarks: @Sendable () -> Void = {
     } setup: {
         calibrateTSC()
         try openWriter("handofftsc", fsync: .none, ring: 8 << 20, segment: 2 << 30)
+    } teardown: {
+        try closeWriter()
+    }
+
+    // The same with the loop reading the ring in bursts of ≥ 64 KiB (or after 50 µs).
+    Benchmark(
+        "Append hand-off 64 B, TSC-timed, loop coalescing 64 KiB / 50 µs",
+        configuration: .init(metrics: [.custom("hand-off p50 (ns)", useScalingFactor: false),
+                                       .custom("hand-off p99 (ns)", useScalingFactor: false),
+                                       .custom("hand-off p99.9 (ns)", useScalingFactor: false),
+                                       .mallocCountTotal],
+                             scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 10,
+                             thresholds: [.mallocCountTotal: .init(absolute: [.p100: 0])])
+    ) { benchmark in
+        let w = writer!
+        let p = UnsafeRawBufferPointer(rebasing: payload[0..<64])
+        histogram.update(repeating: 0)
+        let n = 1_000_000
+        for _ in 0..<n {
+            let t0 = cjournal_bench_tsc()
+            while w.append(.demo, timestampNs: 1, payload: p) == nil {}
+            let t1 = cjournal_bench_tsc()
+            histogram[min(Int(t1 &- t0), histogramBuckets - 1)] &+= 1
+        }
+        benchmark.measurement(.custom("hand-off p50 (ns)", useScalingFactor: false), percentileNs(0.50, total: n))
+        benchmark.measurement(.custom("hand-off p99 (ns)", useScalingFactor: false), percentileNs(0.99, total: n))
+        benchmark.measurement(.custom("hand-off p99.9 (ns)", useScalingFactor: false), percentileNs(0.999, total: n))
+    } setup: {
+        calibrateTSC()
+        try openWriter("handofftsc64k", fsync: .none, ring: 8 << 20, segment: 2 << 30, coalesceBytes: 64 << 10)
     } teardown: {
         try closeWriter()
     }
