@@ -8,85 +8,94 @@ import PackageDescription
 import class Foundation.ProcessInfo
 
 // `make test-tsan` builds with QUORUM_TSAN=1: the rings then report their slot accesses
-// to ThreadSanitizer, which cannot see unsafe-pointer accesses by itself.
-let tsanAnnotations: [SwiftSetting] =
-    ProcessInfo.processInfo.environment["QUORUM_TSAN"] == "1" ? [.define("QUORUM_TSAN")] : []
+// to ThreadSanitizer, which cannot see unsafe-pointer accesses by itself, and the package
+// shrinks to the rings and their tests (the TSan build of the whole tree trips a compiler
+// crash in QuorumBook, "Invalid bitcast", with Swift 6.3.1).
+let tsan = ProcessInfo.processInfo.environment["QUORUM_TSAN"] == "1"
+
+let atomics = Target.Dependency.product(name: "Atomics", package: "swift-atomics")
+
+let core: [Target] = [
+    // liburing and libnuma, plus the few shims Swift cannot import (variadic syscalls, pause).
+    .systemLibrary(name: "CURing", path: "Sources/CURing"),
+
+    // Lock-free rings, seqlock, wait strategies, pinned threads and loop runners.
+    .target(
+        name: "QuorumRings",
+        dependencies: ["CURing", atomics],
+        swiftSettings: tsan ? [.define("QUORUM_TSAN")] : []
+    ),
+    .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
+]
+
+let rest: [Target] = [
+    // Configuration and the wiring of loops to threads and cores.
+    .target(
+        name: "QuorumEngine",
+        dependencies: ["QuorumRings", "QuorumRisk", .product(name: "TOMLKit", package: "TOMLKit")]
+    ),
+
+    // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
+    .target(name: "QuorumRisk"),
+
+    // Market data on the wire: ITCH 5.0, MoldUDP64, SoupBinTCP, day-file framing.
+    .target(name: "QuorumWire"),
+    // Preallocated L3 order books, the multi-symbol book manager, MarketUpdate.
+    .target(name: "QuorumBook", dependencies: ["QuorumWire"]),
+    // Offline tools over market data: LOBSTER replay/check/convert, ITCH stats/book/generate.
+    .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook"]),
+
+    // CRC32C (SSE 4.2 when the CPU has it, a table otherwise) and the file helpers that
+    // need _GNU_SOURCE (fallocate, sync_file_range).
+    .target(name: "CQuorumCRC", path: "Sources/CQuorumCRC"),
+    // The journal: segments, writer, reader, recovery, snapshots and the user tools.
+    .target(name: "QuorumJournal", dependencies: ["CQuorumCRC", "CURing", atomics]),
+    // A child process for the crash-safety test: appends under `group` and prints every
+    // durable sequence, until it is killed.
+    .executableTarget(
+        name: "quorum-journal-crashchild",
+        dependencies: ["QuorumJournal"],
+        path: "Sources/QuorumJournalCrashChild"
+    ),
+
+    .executableTarget(
+        name: "quorum",
+        dependencies: [
+            "QuorumRings", "QuorumEngine", "QuorumRisk", "QuorumWire", "QuorumBook",
+            "QuorumMarketTools", "QuorumJournal",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]
+    ),
+
+    .testTarget(name: "QuorumEngineTests", dependencies: ["QuorumEngine", atomics]),
+    .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
+    .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
+    .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
+    .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
+    .testTarget(
+        name: "QuorumJournalTests",
+        dependencies: ["QuorumJournal", "CQuorumCRC", "quorum-journal-crashchild"]
+    ),
+]
+
+let libraries = [
+    "QuorumRings", "QuorumEngine", "QuorumRisk", "QuorumWire", "QuorumBook",
+    "QuorumMarketTools", "QuorumJournal",
+]
 
 let package = Package(
     name: "Quorum",
     platforms: [.macOS(.v15)],
-    products: [
-        .executable(name: "quorum", targets: ["quorum"]),
-        .library(name: "QuorumRings", targets: ["QuorumRings"]),
-        .library(name: "QuorumEngine", targets: ["QuorumEngine"]),
-        .library(name: "QuorumRisk", targets: ["QuorumRisk"]),
-        .library(name: "QuorumWire", targets: ["QuorumWire"]),
-        .library(name: "QuorumBook", targets: ["QuorumBook"]),
-        .library(name: "QuorumMarketTools", targets: ["QuorumMarketTools"]),
-    ],
+    products: tsan
+        ? [.library(name: "QuorumRings", targets: ["QuorumRings"])]
+        : [.executable(name: "quorum", targets: ["quorum"])] + libraries.map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
-    targets: [
-        // liburing and libnuma, plus the few shims Swift cannot import (macros, variadics).
-        .systemLibrary(name: "CURing", path: "Sources/CURing"),
-
-        // Lock-free rings, seqlock, wait strategies, pinned threads and loop runners.
-        .target(
-            name: "QuorumRings",
-            dependencies: [
-                "CURing",
-                .product(name: "Atomics", package: "swift-atomics"),
-            ],
-            swiftSettings: tsanAnnotations
-        ),
-
-        // Configuration and the wiring of loops to threads and cores.
-        .target(
-            name: "QuorumEngine",
-            dependencies: [
-                "QuorumRings",
-                "QuorumRisk",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
-        ),
-
-        // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
-        .target(name: "QuorumRisk"),
-
-        // Market data on the wire: ITCH 5.0, MoldUDP64, SoupBinTCP, day-file framing.
-        .target(name: "QuorumWire"),
-        // Preallocated L3 order books, the multi-symbol book manager, MarketUpdate.
-        .target(name: "QuorumBook", dependencies: ["QuorumWire"]),
-        // Offline tools over market data: LOBSTER replay/check/convert, ITCH stats/book/generate.
-        .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook"]),
-
-        .executableTarget(
-            name: "quorum",
-            dependencies: [
-                "QuorumRings",
-                "QuorumEngine",
-                "QuorumRisk",
-                "QuorumWire",
-                "QuorumBook",
-                "QuorumMarketTools",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
-        ),
-
-        .testTarget(name: "QuorumRingsTests", dependencies: ["QuorumRings"]),
-        .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
-        .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
-        .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
-        .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
-        .testTarget(
-            name: "QuorumEngineTests",
-            dependencies: ["QuorumEngine", .product(name: "Atomics", package: "swift-atomics")]
-        ),
-    ],
+    targets: tsan ? core : core + rest,
     swiftLanguageModes: [.v6]
 )

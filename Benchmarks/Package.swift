@@ -14,6 +14,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The TSC read for timing single journal appends.
+        .target(name: "CJournalBenchSupport", path: "Benchmarks/CJournalBenchSupport"),
+        .executableTarget(
+            name: "JournalBenchmarks",
+            dependencies: [
+                "CJournalBenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumJournal", package: "Quorum"),
+            ],
+            path: "Benchmarks/JournalBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "RingBenchmarks",
             dependencies: [

@@ -14,7 +14,10 @@ struct Quorum: ParsableCommand {
             and what was found, and exit with status 2.
             """,
         version: version,
-        subcommands: [ConfigCommand.self, BenchCommand.self, RiskCommand.self, LobsterCommand.self, ItchCommand.self]
+        subcommands: [
+            ConfigCommand.self, BenchCommand.self, RiskCommand.self, LobsterCommand.self,
+            ItchCommand.self, JournalCommand.self,
+        ]
     )
 }
 
