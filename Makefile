@@ -6,7 +6,7 @@ QUORUM := .build/release/quorum
 # The ThreadSanitizer build lives apart from the normal one.
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all bootstrap build demo test test-unit test-tsan bench bench-rings bench-baselines clean
+.PHONY: all bootstrap build demo test test-unit test-tsan soak bench bench-rings bench-baselines clean
 
 all: build
 
@@ -34,6 +34,10 @@ test-unit:
 test-tsan:
 	QUORUM_TSAN=1 $(SWIFT) build --build-tests --sanitize=thread --scratch-path $(TSAN_SCRATCH)
 	QUORUM_TSAN=1 TSAN_OPTIONS=halt_on_error=1 QUORUM_STRESS_SCALE=0.02 $(SWIFT) test --skip-build --sanitize=thread --scratch-path $(TSAN_SCRATCH) --filter QuorumRingsTests
+
+# The journal's heavy variants: 2000 SIGKILL crash trials and a 10M-record round trip.
+soak: bootstrap
+	tools/journal-soak.sh
 
 # package-benchmark suites (malloc thresholds) and the user-facing ring benchmark.
 bench: build
