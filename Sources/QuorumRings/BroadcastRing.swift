@@ -230,34 +230,11 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         }
     }
 
-    /// Complete entries at reader `reader`'s position, read in place: read them, then
-    /// move past them with `release(_:_:)`.
-    public struct Run: RandomAccessCollection {
-        @usableFromInline let ring: BroadcastRing
-        @usableFromInline let start: Int
-        public let count: Int
-
-        @inlinable init(ring: BroadcastRing, start: Int, count: Int) {
-            self.ring = ring
-            self.start = start
-            self.count = count
-        }
-
-        public var startIndex: Int { 0 }
-        public var endIndex: Int { count }
-
-        @inlinable
-        public subscript(index: Int) -> Element {
-            precondition(index >= 0 && index < count, "run index \(index) out of 0..<\(count)")
-            return ring._element(start &+ index).load(as: Element.self)
-        }
-    }
-
     /// The complete entries at reader `reader`'s position, up to `count`. `.waitForSlowest`
     /// mode only: there no entry can change under the reader until it releases it.
     /// - Complexity: O(n) in the entries returned (each slot's sequence is checked).
     @inlinable
-    public func readable(_ reader: Int, upTo count: Int = .max) -> Run {
+    public func readable(_ reader: Int, upTo count: Int = .max) -> SlotRun<Element> {
         precondition(overflow == .waitForSlowest, "in-place runs need .waitForSlowest; use read(_:) when lapping")
         let position = _readerWord(reader, BroadcastRingDescriptor.positionInReader).pointee
         let n = _publishedPrefix(from: position, limit: min(count, capacity)) { p in
@@ -268,7 +245,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
             // Caught up: tell the producer how far we got.
             _cursor(reader).store(position, ordering: .releasing)
         }
-        return Run(ring: self, start: position, count: n)
+        return SlotRun(slots: slots, mask: mask, slotStride: slotStride, elementOffset: elementOffset, start: position, count: n)
     }
 
     /// Moves reader `reader` past `count` entries of its last run and publishes its

@@ -234,46 +234,28 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return element
     }
 
-    /// Published elements at the head, read in place: read them, then give their slots
-    /// back with `release(_:)`.
-    public struct Run: RandomAccessCollection {
-        @usableFromInline let ring: SPSCRing
-        @usableFromInline let start: Int
-        public let count: Int
-
-        @inlinable init(ring: SPSCRing, start: Int, count: Int) {
-            self.ring = ring
-            self.start = start
-            self.count = count
-        }
-
-        public var startIndex: Int { 0 }
-        public var endIndex: Int { count }
-
-        @inlinable
-        public subscript(index: Int) -> Element {
-            precondition(index >= 0 && index < count, "run index \(index) out of 0..<\(count)")
-            return ring._element(start &+ index).load(as: Element.self)
-        }
-    }
-
     /// The published elements at the head, up to `count`; empty when the ring is empty.
     /// - Complexity: O(log n) in the elements returned.
     @inlinable
-    public func readable(upTo count: Int = .max) -> Run {
+    public func readable(upTo count: Int = .max) -> SlotRun<Element> {
         let position = head.load(ordering: .relaxed)
         let limit = min(count, capacity)
         if !Self._sequenced {
             if position == tailCache.pointee {
                 tailCache.pointee = tail.load(ordering: .acquiring)
             }
-            return Run(ring: self, start: position, count: min(limit, tailCache.pointee &- position))
+            return _run(from: position, count: min(limit, tailCache.pointee &- position))
         }
         let n = _publishedPrefix(from: position, limit: limit) { p in
             // Acquiring: pairs with the producer's releasing sequence store.
             _sequence(p).load(ordering: .acquiring) == p &+ 1
         }
-        return Run(ring: self, start: position, count: n)
+        return _run(from: position, count: n)
+    }
+
+    @inlinable @inline(__always)
+    func _run(from position: Int, count: Int) -> SlotRun<Element> {
+        SlotRun(slots: slots, mask: mask, slotStride: slotStride, elementOffset: elementOffset, start: position, count: count)
     }
 
     /// Returns `count` slots at the head to the producer.
