@@ -6,7 +6,7 @@ import Atomics
 ///  0                      128                      128·(1+r)               128·(1+N)
 ///  ├─ producer line ──────┼─ reader 0 line ────────┼─ … reader r line ─────┼─ slots …
 ///  │ tail · cursorCache   │ cursor · position ·    │                       │ [ sequence · element ]
-///  │                      │ lost                   │                       │ × capacity
+///  │                      │ lost                   │                       │ × capacity, whole lines
 /// ```
 /// A slot's sequence word says what it holds: `2p + 2` "position p, complete", `2p + 1`
 /// "position p, being written" (`.lapSlowReaders` only), 0 "nothing yet". Readers poll
@@ -89,11 +89,9 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         }
         let alignment = max(8, MemoryLayout<Element>.alignment)
         let elementOffset = _roundUp(8, to: alignment)
-        let used = elementOffset + _roundUp(MemoryLayout<Element>.size, to: 8)
-        // Up to a line: a power of two, so no slot straddles two lines.
-        var stride = 16
-        while stride < used && stride < 64 { stride *= 2 }
-        stride = _roundUp(max(stride, used), to: alignment)
+        // Whole cache lines per slot, as in SPSCRing: the producer writing the next
+        // entry never shares a line with a reader reading the last one.
+        let stride = _roundUp(_roundUp(elementOffset + _roundUp(MemoryLayout<Element>.size, to: 8), to: 64), to: alignment)
         let slotsOffset = BroadcastRingDescriptor.slotsOffset(readers: readers)
         let memory = try _UnsafeRingMemory(byteCount: slotsOffset + capacity * stride, placement: placement)
         self.base = memory.base

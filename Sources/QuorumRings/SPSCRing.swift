@@ -5,27 +5,26 @@ import CURing
 ///
 /// ```
 ///  0                  128                 256        384
-///  ├─ producer line ──┼─ consumer line ───┼─ pad ────┼─ slots × capacity …
-///  │ tail · headCache │ head · tailCache  │          │   sequenced: [ sequence · element ]
-///  │ · claimed        │                   │          │   stride 16, 32 or 64 (one line)
-///  │                  │                   │          │   otherwise: [ element ]
+///  ├─ producer line ──┼─ consumer line ───┼─ pad ────┼─ slots: [ sequence · element ] × capacity …
+///  │ tail · headCache │ head              │          │   stride: whole 64-byte lines
+///  │ · claimed        │                   │          │
 /// ```
-/// Elements of up to 56 bytes travel *sequenced*: the slot's sequence word says which
-/// position it holds (`p + 1`: "position p is here and ready"), the consumer polls the
-/// slot itself and never the producer's `tail`, so handing over one message moves one
-/// cache line, as a bare cache-line ping-pong does; polling a separate tail and then
-/// reading the slot would cost two transfers in a row. Slots are a power-of-two size so
-/// none straddles two lines. Larger elements fill lines on their own, so a sequence
-/// word would only push each across two lines: they use the tail cursor instead, which
-/// the consumer reads (into `tailCache`) only when its last view says the ring is empty.
-/// Either way the producer learns of free slots from `head`, re-read only when its
-/// cached copy says the ring is full.
+/// A slot's sequence word says which position it holds (`p + 1`: "position p is here and
+/// ready"). The consumer polls the slot itself, never the producer's `tail`, so handing
+/// over one message moves the slot's line and nothing else, as a bare cache-line
+/// ping-pong does; polling a separate tail and then reading the slot would cost two
+/// transfers in a row. Every slot starts on a line of its own: with several slots to a
+/// line, the producer filling slot p + 1 and the consumer reading slot p fight over one
+/// line, and throughput swung 5× between runs with how closely the consumer followed
+/// (8-byte messages: 85–450 M/s with 16-byte slots, a steady 210–230 M/s with 64-byte
+/// ones; 64-byte messages: 17–150 M/s behind a tail cursor, 105–125 M/s sequenced). The
+/// producer learns of free slots from `head`, re-read only when its cached copy says the
+/// ring is full.
 public enum SPSCRingDescriptor {
     public static let tailOffset = 0
     public static let headCacheOffset = 8
     public static let claimedOffset = 16
     public static let headOffset = cacheLinePairSize
-    public static let tailCacheOffset = cacheLinePairSize + 8
     public static let slotsOffset = 3 * cacheLinePairSize
     public static let sequenceOffsetInSlot = 0
 }
@@ -33,9 +32,9 @@ public enum SPSCRingDescriptor {
 /// A bounded single-producer single-consumer ring of fixed-size elements.
 ///
 /// Positions are unbounded 64-bit counters; position `p` lives in slot `p & mask`. The
-/// producer publishes with a releasing store (of the slot's sequence word, or of `tail`
-/// for elements over 56 bytes); the consumer frees slots with a releasing store of
-/// `head`.
+/// producer publishes with a releasing store of the slot's sequence word; the consumer
+/// frees slots with a releasing store of `head`. Each slot takes at least a cache line,
+/// so a ring of 8-byte messages uses 64 bytes per slot: the price of steady throughput.
 ///
 /// Thread safety: exactly one thread calls the producer methods (`push`, `claim`,
 /// `commit`) and exactly one thread calls the consumer methods (`pop`, `readable`,
@@ -46,21 +45,15 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @usableFromInline let slots: UnsafeMutableRawPointer
     @usableFromInline let slotStride: Int
     @usableFromInline let elementOffset: Int
-    /// The producer's next position; only the producer writes it (observers may read).
+    /// The producer's next position; only the producer writes it (observers may read;
+    /// the consumer does not).
     @usableFromInline let tail: UnsafeAtomic<Int>
     /// The consumer's next position, published for the producer.
     @usableFromInline let head: UnsafeAtomic<Int>
     /// Producer-owned plain words on the producer line.
     @usableFromInline let headCache: UnsafeMutablePointer<Int>
     @usableFromInline let claimed: UnsafeMutablePointer<Int>
-    /// Consumer-owned plain word on the consumer line (tail-cursor mode only).
-    @usableFromInline let tailCache: UnsafeMutablePointer<Int>
     private let memory: _UnsafeRingMemory
-
-    /// Whether elements carry a sequence word in their slot (see `SPSCRingDescriptor`).
-    /// A constant per element type, so specialised code keeps one branch of each `if`.
-    @inlinable @inline(__always)
-    static var _sequenced: Bool { MemoryLayout<Element>.size <= 56 }
 
     /// Creates an empty ring.
     /// - Parameters:
@@ -70,18 +63,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public init(capacity: Int, placement: MemoryPlacement = .numaLocal) throws(RingError) {
         try RingCapacity.validate(capacity)
         let alignment = max(8, MemoryLayout<Element>.alignment)
-        let elementOffset: Int
-        let stride: Int
-        if Self._sequenced {
-            elementOffset = _roundUp(8, to: alignment)
-            // 16, 32 or 64 bytes: a power of two, so no slot straddles two cache lines.
-            var size = 16
-            while size < elementOffset + MemoryLayout<Element>.size { size *= 2 }
-            stride = _roundUp(size, to: alignment)
-        } else {
-            elementOffset = 0
-            stride = MemoryLayout<Element>.stride
-        }
+        let elementOffset = _roundUp(8, to: alignment)
+        // Whole cache lines per slot (see SPSCRingDescriptor).
+        let stride = _roundUp(_roundUp(elementOffset + MemoryLayout<Element>.size, to: 64), to: alignment)
         let memory = try _UnsafeRingMemory(
             byteCount: SPSCRingDescriptor.slotsOffset + capacity * stride, placement: placement)
         let base = memory.base
@@ -94,12 +78,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         self.head = _atomicInt(at: base + SPSCRingDescriptor.headOffset, initialValue: 0)
         self.headCache = (base + SPSCRingDescriptor.headCacheOffset).bindMemory(to: Int.self, capacity: 1)
         self.claimed = (base + SPSCRingDescriptor.claimedOffset).bindMemory(to: Int.self, capacity: 1)
-        self.tailCache = (base + SPSCRingDescriptor.tailCacheOffset).bindMemory(to: Int.self, capacity: 1)
-        if Self._sequenced {
-            // Sequence 0 means "holds position -1": every slot starts empty.
-            for slot in 0..<capacity {
-                _ = _atomicInt(at: slots + slot * stride + SPSCRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
-            }
+        // Sequence 0 means "holds position -1": every slot starts empty.
+        for slot in 0..<capacity {
+            _ = _atomicInt(at: slots + slot * stride + SPSCRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
         }
         self.memory = memory
     }
@@ -139,15 +120,10 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         if _free(at: position, wanted: 1) < 1 { return false }
         _tsanWrite(_element(position), MemoryLayout<Element>.size)
         _element(position).storeBytes(of: element, as: Element.self)
-        if Self._sequenced {
-            // Releasing: the element is visible before the slot says it is ready.
-            _sequence(position).store(position &+ 1, ordering: .releasing)
-            // Relaxed: here tail is the producer's bookkeeping; the consumer never reads it.
-            tail.store(position &+ 1, ordering: .relaxed)
-        } else {
-            // Releasing: the element is visible before the new tail.
-            tail.store(position &+ 1, ordering: .releasing)
-        }
+        // Releasing: the element is visible before the slot says it is ready.
+        _sequence(position).store(position &+ 1, ordering: .releasing)
+        // Relaxed: tail is the producer's bookkeeping; the consumer never reads it.
+        tail.store(position &+ 1, ordering: .relaxed)
         return true
     }
 
@@ -199,16 +175,11 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         #if QUORUM_TSAN
         for p in position..<(position &+ count) { _tsanWrite(_element(p), MemoryLayout<Element>.size) }
         #endif
-        if Self._sequenced {
-            for p in position..<(position &+ count) {
-                // Releasing: each element is visible before its slot says it is ready.
-                _sequence(p).store(p &+ 1, ordering: .releasing)
-            }
-            tail.store(position &+ count, ordering: .relaxed)
-        } else {
-            // Releasing: the claimed elements are visible before the new tail.
-            tail.store(position &+ count, ordering: .releasing)
+        for p in position..<(position &+ count) {
+            // Releasing: each element is visible before its slot says it is ready.
+            _sequence(p).store(p &+ 1, ordering: .releasing)
         }
+        tail.store(position &+ count, ordering: .relaxed)
     }
 
     // MARK: Consumer
@@ -219,14 +190,8 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func pop() -> Element? {
         // Relaxed: only this thread writes `head`.
         let position = head.load(ordering: .relaxed)
-        if Self._sequenced {
-            // Acquiring: pairs with the producer's releasing sequence store.
-            guard _sequence(position).load(ordering: .acquiring) == position &+ 1 else { return nil }
-        } else if position == tailCache.pointee {
-            // Acquiring: pairs with the producer's releasing tail store.
-            tailCache.pointee = tail.load(ordering: .acquiring)
-            if position == tailCache.pointee { return nil }
-        }
+        // Acquiring: pairs with the producer's releasing sequence store.
+        guard _sequence(position).load(ordering: .acquiring) == position &+ 1 else { return nil }
         _tsanRead(_element(position), MemoryLayout<Element>.size)
         let element = _element(position).load(as: Element.self)
         // Releasing: our read of the slot completes before the producer may reuse it.
@@ -240,12 +205,6 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func readable(upTo count: Int = .max) -> SlotRun<Element> {
         let position = head.load(ordering: .relaxed)
         let limit = min(count, capacity)
-        if !Self._sequenced {
-            if position == tailCache.pointee {
-                tailCache.pointee = tail.load(ordering: .acquiring)
-            }
-            return _run(from: position, count: min(limit, tailCache.pointee &- position))
-        }
         let n = _publishedPrefix(from: position, limit: limit) { p in
             // Acquiring: pairs with the producer's releasing sequence store.
             _sequence(p).load(ordering: .acquiring) == p &+ 1
