@@ -38,6 +38,8 @@ extension ITCHFileTools {
         public var messages: Int
         public var decodeErrors: Int
         public var counters: FeedCounters
+        /// Live orders at the end whose references overflowed the feed-wide table.
+        public var overflowedOrders: Int
         /// Decode + book + recording, file already in memory.
         public var seconds: Double
     }
@@ -73,6 +75,6 @@ extension ITCHFileTools {
         }
         let seconds = ProgressLine.now() - start
         return BBOResult(rows: recorder.rows, messages: messages + Int(touch & 0), decodeErrors: errors,
-                         counters: manager.counters, seconds: seconds)
+                         counters: manager.counters, overflowedOrders: manager.overflowedOrders, seconds: seconds)
     }
 }
