@@ -57,13 +57,13 @@ extension ITCHFileTools {
         }
         var manager = BookManager(config: config)
         var recorder = BBORecorder(reserving: file.bytes.count / 24)
-        var reader = ITCHDayFile.Reader(file.bytes)
+        var reader = PrefetchingDayFileReader(file.bytes)
         var messages = 0
         var errors = 0
         let start = ProgressLine.now()
         while true {
             do {
-                guard let frame = try reader.next() else { break }
+                guard let frame = try reader.next(hinting: manager) else { break }
                 let m = try ITCHMessage.decode(frame.bytes)
                 recorder.sequence = UInt64(messages)
                 recorder.timestamp = m.header.timestamp.rawValue
