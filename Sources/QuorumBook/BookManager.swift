@@ -165,7 +165,10 @@ public struct BookManager: ~Copyable {
         return try body(_books[Int(slot)])
     }
 
-    /// Mutates a book directly (tests, tools). - Complexity: O(1) + body.
+    /// Mutates a book directly (tests, tools). Reference-addressed calls on the book
+    /// (`order(_:)`, `add`, `cancel`, `delete`, …) use only the book's own map, which for a
+    /// managed book holds just the references that overflowed the feed-wide table: change
+    /// orders through `apply` and look them up with `order(_:_:)`. - Complexity: O(1) + body.
     public mutating func withMutableBook<R>(_ locate: StockLocate, _ body: (inout OrderBook) throws -> R) rethrows -> R? {
         let slot = _slotOfLocate[Int(locate.rawValue)]
         guard slot >= 0 else { return nil }
