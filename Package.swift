@@ -40,8 +40,10 @@ let rest: [Target] = [
 
     // Market data on the wire: ITCH 5.0, MoldUDP64, SoupBinTCP, day-file framing.
     .target(name: "QuorumWire"),
+    // Cache-prefetch shims for the book's hot path (header-only).
+    .target(name: "CQuorumBook"),
     // Preallocated L3 order books, the multi-symbol book manager, MarketUpdate.
-    .target(name: "QuorumBook", dependencies: ["QuorumWire"]),
+    .target(name: "QuorumBook", dependencies: ["QuorumWire", "CQuorumBook"]),
     // Offline tools over market data: LOBSTER replay/check/convert, ITCH stats/book/generate.
     .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook"]),
 

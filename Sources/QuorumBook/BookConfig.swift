@@ -9,11 +9,18 @@ public struct BookConfig: Sendable, Equatable {
     public var levelsPerSide: Int
     /// Books (symbols) the manager can hold.
     public var maxSymbols: Int
+    /// Slots of the manager's feed-wide order-reference table (8 bytes each), rounded up to a
+    /// power of two; 0 keeps every reference in its book's map. An order whose slot was
+    /// taken by a live order that many references older goes to its book's map instead, so
+    /// this should exceed the span of live references (ITCH references increase feed-wide).
+    public var feedRefSlots: Int
 
-    public init(ordersPerSymbol: Int = 1 << 16, levelsPerSide: Int = 4096, maxSymbols: Int = 1024) {
+    public init(ordersPerSymbol: Int = 1 << 16, levelsPerSide: Int = 4096, maxSymbols: Int = 1024,
+                feedRefSlots: Int = 1 << 20) {
         self.ordersPerSymbol = ordersPerSymbol
         self.levelsPerSide = levelsPerSide
         self.maxSymbols = maxSymbols
+        self.feedRefSlots = feedRefSlots
     }
 
     /// Bytes one book preallocates.

@@ -106,6 +106,10 @@ public struct BookManager: ~Copyable {
     /// Stock locate → book slot, `-1` for none: a direct 64 Ki-entry table, one load per message.
     @usableFromInline let _slotOfLocate: UnsafeMutablePointer<Int32>
     @usableFromInline var _bookCount: Int
+    /// Order reference → (book, order) for the whole feed; see `_FeedOrderRefTable`.
+    @usableFromInline let _table: _FeedOrderRefTable
+    /// Per book slot: the references that overflowed into the book's own map.
+    @usableFromInline let _overflow: UnsafeMutablePointer<_BookOverflow>
     /// The latest system event code (S): `O`, `S`, `Q`, `M`, `E`, `C`; 0 before any.
     public var systemEvent: UInt8
     public var counters: FeedCounters
@@ -119,6 +123,10 @@ public struct BookManager: ~Copyable {
         _slotOfLocate = .allocate(capacity: 1 << 16)
         _slotOfLocate.initialize(repeating: -1, count: 1 << 16)
         _bookCount = 0
+        _table = _FeedOrderRefTable(capacity: config.feedRefSlots, books: Swift.max(config.maxSymbols, 1),
+                                    orderCapacity: config.ordersPerSymbol.nextPowerOfTwoAtLeast(2))
+        _overflow = .allocate(capacity: Swift.max(config.maxSymbols, 1))
+        _overflow.initialize(repeating: _BookOverflow(), count: Swift.max(config.maxSymbols, 1))
         systemEvent = 0
         counters = FeedCounters()
     }
@@ -128,6 +136,8 @@ public struct BookManager: ~Copyable {
         _books.deallocate()
         _symbols.deallocate()
         _slotOfLocate.deallocate()
+        _table.deallocate()
+        _overflow.deallocate()
     }
 
     /// Number of books. - Complexity: O(1).
@@ -155,7 +165,10 @@ public struct BookManager: ~Copyable {
         return try body(_books[Int(slot)])
     }
 
-    /// Mutates a book directly (tests, tools). - Complexity: O(1) + body.
+    /// Mutates a book directly (tests, tools). Reference-addressed calls on the book
+    /// (`order(_:)`, `add`, `cancel`, `delete`, …) use only the book's own map, which for a
+    /// managed book holds just the references that overflowed the feed-wide table: change
+    /// orders through `apply` and look them up with `order(_:_:)`. - Complexity: O(1) + body.
     public mutating func withMutableBook<R>(_ locate: StockLocate, _ body: (inout OrderBook) throws -> R) rethrows -> R? {
         let slot = _slotOfLocate[Int(locate.rawValue)]
         guard slot >= 0 else { return nil }
@@ -181,7 +194,7 @@ public struct BookManager: ~Copyable {
         if existing >= 0 { return Int(existing) }
         guard _bookCount < config.maxSymbols else { return -1 }
         let slot = _bookCount
-        (_books + slot).initialize(to: OrderBook(locate: locate, config: config))
+        (_books + slot).initialize(to: OrderBook(locate: locate, config: config, refsInFeedTable: true))
         _symbols[slot] = SymbolState(locate: locate, stock: stock, roundLotSize: 100, marketCategory: 0,
                                      tradingState: UInt8(ascii: "T"), tradingReason: 0, inDirectory: false)
         _slotOfLocate[Int(locate.rawValue)] = Int32(slot)
@@ -207,32 +220,32 @@ public struct BookManager: ~Copyable {
         case .orderExecuted(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x45, m.orderRef)
             if slot >= 0 {
-                _note(_books[slot].execute(m.orderRef, qty: m.executedShares, matchNumber: m.matchNumber, &events),
+                _note(_execute(slot, m.orderRef, m.executedShares, m.matchNumber, price: nil, printable: true, &events),
                       sequence, 0x45, m.header.stockLocate, m.orderRef)
             }
         case .orderExecutedWithPrice(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x43, m.orderRef)
             if slot >= 0 {
-                _note(_books[slot].execute(m.orderRef, qty: m.executedShares, matchNumber: m.matchNumber,
-                                           price: m.executionPrice, printable: m.printable == 0x59, &events),
+                _note(_execute(slot, m.orderRef, m.executedShares, m.matchNumber, price: m.executionPrice,
+                               printable: m.printable == 0x59, &events),
                       sequence, 0x43, m.header.stockLocate, m.orderRef)
             }
         case .orderCancel(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x58, m.orderRef)
             if slot >= 0 {
-                _note(_books[slot].cancel(m.orderRef, qty: m.cancelledShares, &events),
+                _note(_cancel(slot, m.orderRef.rawValue, m.cancelledShares.rawValue, &events),
                       sequence, 0x58, m.header.stockLocate, m.orderRef)
             }
         case .orderDelete(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x44, m.orderRef)
             if slot >= 0 {
-                _note(_books[slot].delete(m.orderRef, &events), sequence, 0x44, m.header.stockLocate, m.orderRef)
+                _note(_delete(slot, m.orderRef.rawValue, &events), sequence, 0x44, m.header.stockLocate, m.orderRef)
             }
         case .orderReplace(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x55, m.originalOrderRef)
             if slot >= 0 {
-                _note(_books[slot].replace(m.originalOrderRef, with: m.newOrderRef, qty: m.shares, price: m.price,
-                                           &events),
+                _note(_replace(slot, m.originalOrderRef.rawValue, m.newOrderRef.rawValue, m.shares.rawValue,
+                               m.price.rawValue, &events),
                       sequence, 0x55, m.header.stockLocate, m.originalOrderRef)
             }
         case .trade(let m):
@@ -297,9 +310,165 @@ public struct BookManager: ~Copyable {
             }
             counters.booksCreatedWithoutDirectory += 1
         }
-        _note(_books[slot].add(ref, side: side, price: price, qty: shares, &events), sequence, type,
+        _note(_add(slot, ref.rawValue, side, price.rawValue, shares.rawValue, &events), sequence, type,
               header.stockLocate, ref)
     }
+
+    // MARK: - Order operations through the feed-wide reference table
+
+    /// The handle of the live order `ref` in book `b`, or `_nil`.
+    /// - Complexity: O(1): one table slot and the order node; the book's map only for a
+    ///   reference that overflowed the table (never above the book's highest such reference).
+    @inlinable @inline(__always)
+    func _find(_ b: Int, _ ref: UInt64) -> Int32 {
+        let orders = _books[b]._s.orders
+        let s = _table.slot(ref)
+        if s.handle != _nil && s.tag == UInt32(truncatingIfNeeded: ref) && Int(s.handle >> _table.orderShift) == b {
+            let h = s.handle & _table.orderMask
+            let o = orders + Int(h)
+            if o.pointee.ref == ref && o.pointee.level != _nil { return h }
+        }
+        let overflow = _overflow[b]
+        if overflow.count > 0 && ref <= overflow.maxRef { return _books[b]._map.find(ref, orders) }
+        return _nil
+    }
+
+    /// Records the new order `h` of book `b`: in its table slot if that is free, else in the
+    /// book's map.
+    @inlinable @inline(__always)
+    mutating func _insert(_ b: Int, _ ref: UInt64, _ h: Int32) {
+        if _table.isEnabled {
+            let s = _table.slot(ref)
+            if s.handle == _nil || !_isLive(s) {
+                _table.store(ref, _table.handle(book: b, order: h))
+                return
+            }
+        }
+        _books[b]._map.insert(ref, h)
+        _overflow[b].count &+= 1  // &+= : at most the pool's capacity
+        if ref > _overflow[b].maxRef { _overflow[b].maxRef = ref }
+    }
+
+    /// Whether an occupied slot still names a live order with its tag (a slot goes stale only
+    /// if `OrderBook.removeAll()` was called on a managed book). Off the common path: a new
+    /// reference's slot is normally empty.
+    @usableFromInline
+    func _isLive(_ s: _MapSlot) -> Bool {
+        let b = Int(s.handle >> _table.orderShift)
+        guard b < _bookCount else { return false }
+        let o = _books[b]._s.orders[Int(s.handle & _table.orderMask)]
+        return o.level != _nil && UInt32(truncatingIfNeeded: o.ref) == s.tag
+    }
+
+    /// Forgets the freed order `h` (reference `ref`) of book `b`.
+    @inlinable @inline(__always)
+    mutating func _remove(_ b: Int, _ ref: UInt64, _ h: Int32) {
+        if _table.remove(ref, _table.handle(book: b, order: h)) { return }
+        _books[b]._map.remove(ref, h)
+        _overflow[b].count &-= 1  // &-= : the entry was counted when it overflowed
+        if _overflow[b].count == 0 { _overflow[b].maxRef = 0 }
+    }
+
+    @inlinable @inline(__always)
+    mutating func _add<H: OrderBookEvents>(
+        _ b: Int, _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ events: inout H
+    ) -> BookStatus {
+        guard _find(b, ref) == _nil else { return .duplicateOrderRef }
+        var h = _nil
+        let status = _books[b]._addNode(ref, side, price, qty, &h, &events)
+        if h != _nil { _insert(b, ref, h) }
+        if status == .ok { _books[b]._refreshBest(&events) }
+        return status
+    }
+
+    @inlinable @inline(__always)
+    mutating func _execute<H: OrderBookEvents>(
+        _ b: Int, _ ref: OrderRef, _ qty: Qty, _ match: MatchNumber, price: Price?, printable: Bool, _ events: inout H
+    ) -> BookStatus {
+        let h = _find(b, ref.rawValue)
+        guard h != _nil else { return .unknownOrderRef }
+        let (status, freed) = _books[b]._execute(h, ref, qty, match, price: price, printable: printable, &events)
+        if freed { _remove(b, ref.rawValue, h) }
+        return status
+    }
+
+    @inlinable @inline(__always)
+    mutating func _cancel<H: OrderBookEvents>(_ b: Int, _ ref: UInt64, _ qty: UInt32, _ events: inout H) -> BookStatus {
+        let h = _find(b, ref)
+        guard h != _nil else { return .unknownOrderRef }
+        let (status, freed) = _books[b]._cancel(h, qty, &events)
+        if freed { _remove(b, ref, h) }
+        return status
+    }
+
+    @inlinable @inline(__always)
+    mutating func _delete<H: OrderBookEvents>(_ b: Int, _ ref: UInt64, _ events: inout H) -> BookStatus {
+        let h = _find(b, ref)
+        guard h != _nil else { return .unknownOrderRef }
+        _books[b]._delete(h, &events)
+        _remove(b, ref, h)
+        return .ok
+    }
+
+    /// As `OrderBook.replace`: best bid/offer is reported once, for the final state.
+    @inlinable @inline(__always)
+    mutating func _replace<H: OrderBookEvents>(
+        _ b: Int, _ ref: UInt64, _ newRef: UInt64, _ qty: UInt32, _ price: UInt32, _ events: inout H
+    ) -> BookStatus {
+        let h = _find(b, ref)
+        guard h != _nil else { return .unknownOrderRef }
+        if newRef != ref && _find(b, newRef) != _nil { return .duplicateOrderRef }
+        let side: Side = _books[b]._s.orders[Int(h)].side == 0 ? .buy : .sell
+        _books[b]._reduce(h, _books[b]._s.orders[Int(h)].qty, &events)
+        _remove(b, ref, h)
+        var nh = _nil
+        let status = _books[b]._addNode(newRef, side, price, qty, &nh, &events)
+        if nh != _nil { _insert(b, newRef, nh) }
+        _books[b]._refreshBest(&events)
+        return status
+    }
+
+    /// The live order with this reference in the book of `locate`.
+    /// - Complexity: O(1) expected.
+    public func order(_ locate: StockLocate, _ ref: OrderRef) -> (side: Side, price: Price, qty: Qty)? {
+        let b = Int(_slotOfLocate[Int(locate.rawValue)])
+        guard b >= 0 else { return nil }
+        let h = _find(b, ref.rawValue)
+        guard h != _nil else { return nil }
+        let o = _books[b]._s.orders[Int(h)]
+        return (o.side == 0 ? .buy : .sell, Price(o.price), Qty(o.qty))
+    }
+
+    /// Every book's invariants (`OrderBook.checkInvariants`), plus: every live order is found
+    /// by its reference through the feed-wide table or its book's map, and the table and maps
+    /// hold exactly one entry per live order. Returns the first broken one, or nil.
+    /// - Complexity: O(capacity). For tests and diagnostics.
+    public func checkInvariants() -> String? {
+        var entries = 0
+        for b in 0..<_bookCount {
+            if let e = _books[b].checkInvariants() { return "book \(_symbols[b].stock): \(e)" }
+            let orders = _books[b]._s.orders
+            for h in 0..<_books[b].orderCapacity where orders[h].level != _nil {
+                if _find(b, orders[h].ref) != Int32(h) { return "book \(_symbols[b].stock): order \(orders[h].ref) not found" }
+            }
+            var mapped = 0
+            for i in 0...(_books[b]._map.mask) where _books[b]._map.slots[i].handle != _nil { mapped += 1 }
+            if mapped != _overflow[b].count { return "book \(_symbols[b].stock): map holds \(mapped), counted \(_overflow[b].count)" }
+            entries += mapped
+        }
+        for i in 0...(_table.mask) where _table.slots[i].handle != _nil && _isLive(_table.slots[i]) { entries += 1 }
+        if entries != totalOrders { return "reference tables hold \(entries) entries for \(totalOrders) orders" }
+        return nil
+    }
+
+    /// Orders whose references overflowed the feed-wide table into their book's map.
+    /// - Complexity: O(books).
+    public var overflowedOrders: Int {
+        var n = 0
+        for b in 0..<_bookCount { n += _overflow[b].count }
+        return n
+    }
+
 
     @inlinable @inline(__always)
     mutating func _note(_ status: BookStatus, _ sequence: UInt64, _ type: UInt8, _ locate: StockLocate, _ ref: OrderRef) {
@@ -315,4 +484,15 @@ public struct BookManager: ~Copyable {
         if firstAnomaly == nil { firstAnomaly = a }
         lastAnomaly = a
     }
+}
+
+/// Per book: how many of its references overflowed into its own map, and the highest of them
+/// (a lookup above it skips the map).
+@usableFromInline
+struct _BookOverflow {
+    @usableFromInline var count: Int = 0
+    @usableFromInline var maxRef: UInt64 = 0
+
+    @inlinable
+    init() {}
 }

@@ -28,6 +28,9 @@ public struct OrderBook: ~Copyable {
     public let locate: StockLocate
     @usableFromInline let _s: _UnsafeBookStorage
     @usableFromInline let _map: _OrderRefMap
+    /// True for a `BookManager`'s books: the manager's feed-wide table holds most references
+    /// and `_map` only those that overflow it, so `order(_:)` here does not see every order.
+    @usableFromInline let _refsInFeedTable: Bool
     @usableFromInline var _freeOrder: Int32
     @usableFromInline var _freeLevel: Int32
     @usableFromInline var _bidLevels: Int
@@ -40,7 +43,13 @@ public struct OrderBook: ~Copyable {
 
     /// Allocates and touches all of the book's memory (`config.bytesPerBook`).
     public init(locate: StockLocate, config: BookConfig) {
+        self.init(locate: locate, config: config, refsInFeedTable: false)
+    }
+
+    @usableFromInline
+    init(locate: StockLocate, config: BookConfig, refsInFeedTable: Bool) {
         self.locate = locate
+        _refsInFeedTable = refsInFeedTable
         _s = _UnsafeBookStorage(config: config)
         _map = _OrderRefMap(orderCapacity: _s.orderCapacity)
         _freeOrder = 0
@@ -116,7 +125,9 @@ public struct OrderBook: ~Copyable {
         return n
     }
 
-    /// The live order with this reference. - Complexity: O(1) expected.
+    /// The live order with this reference. For a `BookManager`'s book use
+    /// `BookManager.order(_:_:)`, which also searches the feed-wide table.
+    /// - Complexity: O(1) expected.
     @inlinable
     public func order(_ ref: OrderRef) -> (side: Side, price: Price, qty: Qty)? {
         let h = _map.find(ref.rawValue, _s.orders)
@@ -165,6 +176,18 @@ public struct OrderBook: ~Copyable {
         return status
     }
 
+    /// `add` through this book's own reference map.
+    @inlinable @inline(__always)
+    mutating func _add<H: OrderBookEvents>(
+        _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ events: inout H
+    ) -> BookStatus {
+        guard _map.find(ref, _s.orders) == _nil else { return .duplicateOrderRef }
+        var h = _nil
+        let status = _addNode(ref, side, price, qty, &h, &events)
+        if h != _nil { _map.insert(ref, h) }
+        return status
+    }
+
     /// Executes `qty` shares of an order at its own price (ITCH E); removes it when filled.
     /// An execution larger than the order fills the order and reports `.executionExceedsOrder`.
     /// - Complexity: O(1) expected, plus O(d) if the level empties d levels from the best.
@@ -191,18 +214,26 @@ public struct OrderBook: ~Copyable {
     public mutating func cancel<H: OrderBookEvents>(_ ref: OrderRef, qty: Qty, _ events: inout H) -> BookStatus {
         let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
+        let (status, freed) = _cancel(h, qty.rawValue, &events)
+        if freed { _map.remove(ref.rawValue, h) }
+        return status
+    }
+
+    /// `cancel` of the live order `h`; `freed` says it left the book (its map entry must go).
+    @inlinable @inline(__always)
+    mutating func _cancel<H: OrderBookEvents>(_ h: Int32, _ qty: UInt32, _ events: inout H) -> (BookStatus, freed: Bool) {
         let have = _s.orders[Int(h)].qty
-        var q = qty.rawValue
+        var q = qty
         var status = BookStatus.ok
         if q > have {
             q = have
             status = .cancelExceedsOrder
         } else if q == 0 {
-            return .zeroQuantity
+            return (.zeroQuantity, false)
         }
-        _reduce(h, q, &events)
+        let freed = _reduce(h, q, &events)
         _refreshBest(&events)
-        return status
+        return (status, freed)
     }
 
     /// Removes an order (ITCH D).
@@ -211,9 +242,16 @@ public struct OrderBook: ~Copyable {
     public mutating func delete<H: OrderBookEvents>(_ ref: OrderRef, _ events: inout H) -> BookStatus {
         let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
-        _reduce(h, _s.orders[Int(h)].qty, &events)
-        _refreshBest(&events)
+        _delete(h, &events)
+        _map.remove(ref.rawValue, h)
         return .ok
+    }
+
+    /// `delete` of the live order `h`; it always leaves the book.
+    @inlinable @inline(__always)
+    mutating func _delete<H: OrderBookEvents>(_ h: Int32, _ events: inout H) {
+        _ = _reduce(h, _s.orders[Int(h)].qty, &events)
+        _refreshBest(&events)
     }
 
     /// Replaces an order by a new one on the same side (ITCH U): the original leaves the
@@ -229,8 +267,11 @@ public struct OrderBook: ~Copyable {
         guard h != _nil else { return .unknownOrderRef }
         if newRef != originalRef && _map.find(newRef.rawValue, _s.orders) != _nil { return .duplicateOrderRef }
         let side: Side = _s.orders[Int(h)].side == 0 ? .buy : .sell
-        _reduce(h, _s.orders[Int(h)].qty, &events)
-        let status = _add(newRef.rawValue, side, price.rawValue, qty.rawValue, &events)
+        _ = _reduce(h, _s.orders[Int(h)].qty, &events)
+        _map.remove(originalRef.rawValue, h)
+        var nh = _nil
+        let status = _addNode(newRef.rawValue, side, price.rawValue, qty.rawValue, &nh, &events)
+        if nh != _nil { _map.insert(newRef.rawValue, nh) }
         _refreshBest(&events)
         return status
     }
@@ -255,6 +296,7 @@ public struct OrderBook: ~Copyable {
                 while h != _nil {
                     let next = _s.orders[Int(h)].next
                     _map.remove(_s.orders[Int(h)].ref, h)
+                    _s.orders[Int(h)].level = _nil
                     _s.orders[Int(h)].next = _freeOrder
                     _freeOrder = h
                     h = next
@@ -306,14 +348,16 @@ public struct OrderBook: ~Copyable {
         return (lo, lo <= i && ladder[lo].key == key)
     }
 
+    /// Queues a new order (the caller checked `ref` is not live) and sets `handle` to its node
+    /// when it was added; leaves every reference map to the caller. Does not refresh the best
+    /// prices.
     @inlinable
-    mutating func _add<H: OrderBookEvents>(
-        _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ events: inout H
+    mutating func _addNode<H: OrderBookEvents>(
+        _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ handle: inout Int32, _ events: inout H
     ) -> BookStatus {
         let s: Int
         if side == .buy { s = 0 } else if side == .sell { s = 1 } else { return .invalidSide }
         guard qty > 0 else { return .zeroQuantity }
-        guard _map.find(ref, _s.orders) == _nil else { return .duplicateOrderRef }
         guard _freeOrder != _nil else { return .orderPoolExhausted }
         // Find or create the level.
         let key = Self._key(s, price)
@@ -347,30 +391,33 @@ public struct OrderBook: ~Copyable {
         l.pointee.tail = h
         l.pointee.orderCount += 1
         l.pointee.qty += UInt64(qty)
-        _map.insert(ref, h)
+        handle = h
         _orderCount += 1
         events.levelChanged(locate, side: side, price: Price(price), qty: l.pointee.qty,
                             orderCount: l.pointee.orderCount)
         return .ok
     }
 
-    /// Takes `q` (≤ the order's shares) off an order; unlinks and frees it at zero, and frees
-    /// its level when that empties. Does not refresh the best prices.
-    @inlinable
-    mutating func _reduce<H: OrderBookEvents>(_ h: Int32, _ q: UInt32, _ events: inout H) {
+    /// Takes `q` (≤ the order's shares) off an order; unlinks and frees it at zero (returning
+    /// true: the caller removes its map entry), and frees its level when that empties. Does not
+    /// refresh the best prices.
+    @inlinable @discardableResult
+    mutating func _reduce<H: OrderBookEvents>(_ h: Int32, _ q: UInt32, _ events: inout H) -> Bool {
         let o = _s.orders + Int(h)
         let s = Int(o.pointee.side)
         let lh = o.pointee.level
         let l = _s.levels + Int(lh)
         o.pointee.qty -= q
         l.pointee.qty -= UInt64(q)
-        if o.pointee.qty == 0 {
+        let freed = o.pointee.qty == 0
+        if freed {
             let prev = o.pointee.prev
             let next = o.pointee.next
             if prev != _nil { _s.orders[Int(prev)].next = next } else { l.pointee.head = next }
             if next != _nil { _s.orders[Int(next)].prev = prev } else { l.pointee.tail = prev }
             l.pointee.orderCount -= 1
-            _map.remove(o.pointee.ref, h)
+            // A dead node has no level: the feed-wide table's lookups check it.
+            o.pointee.level = _nil
             o.pointee.next = _freeOrder
             _freeOrder = h
             _orderCount -= 1
@@ -393,6 +440,7 @@ public struct OrderBook: ~Copyable {
             events.levelChanged(locate, side: side, price: Price(price), qty: l.pointee.qty,
                                 orderCount: l.pointee.orderCount)
         }
+        return freed
     }
 
     @inlinable
@@ -401,6 +449,17 @@ public struct OrderBook: ~Copyable {
     ) -> BookStatus {
         let h = _map.find(ref.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
+        let (status, freed) = _execute(h, ref, qty, match, price: price, printable: printable, &events)
+        if freed { _map.remove(ref.rawValue, h) }
+        return status
+    }
+
+    /// `execute` of the live order `h`; `freed` says it left the book.
+    @inlinable @inline(__always)
+    mutating func _execute<H: OrderBookEvents>(
+        _ h: Int32, _ ref: OrderRef, _ qty: Qty, _ match: MatchNumber, price: Price?, printable: Bool,
+        _ events: inout H
+    ) -> (BookStatus, freed: Bool) {
         let o = _s.orders[Int(h)]
         var q = qty.rawValue
         var status = BookStatus.ok
@@ -408,7 +467,7 @@ public struct OrderBook: ~Copyable {
             q = o.qty
             status = .executionExceedsOrder
         } else if q == 0 {
-            return .zeroQuantity
+            return (.zeroQuantity, false)
         }
         let trade = TradeEvent(
             price: price ?? Price(o.price), qty: UInt64(q), restingSide: o.side == 0 ? .buy : .sell,
@@ -416,9 +475,9 @@ public struct OrderBook: ~Copyable {
             printable: printable)
         lastTrade = trade
         events.traded(locate, trade)
-        _reduce(h, q, &events)
+        let freed = _reduce(h, q, &events)
         _refreshBest(&events)
-        return status
+        return (status, freed)
     }
 
     @inlinable @inline(__always)

@@ -38,6 +38,8 @@ extension ITCHFileTools {
         public var messages: Int
         public var decodeErrors: Int
         public var counters: FeedCounters
+        /// Live orders at the end whose references overflowed the feed-wide table.
+        public var overflowedOrders: Int
         /// Decode + book + recording, file already in memory.
         public var seconds: Double
     }
@@ -55,13 +57,13 @@ extension ITCHFileTools {
         }
         var manager = BookManager(config: config)
         var recorder = BBORecorder(reserving: file.bytes.count / 24)
-        var reader = ITCHDayFile.Reader(file.bytes)
+        var reader = PrefetchingDayFileReader(file.bytes)
         var messages = 0
         var errors = 0
         let start = ProgressLine.now()
         while true {
             do {
-                guard let frame = try reader.next() else { break }
+                guard let frame = try reader.next(hinting: manager) else { break }
                 let m = try ITCHMessage.decode(frame.bytes)
                 recorder.sequence = UInt64(messages)
                 recorder.timestamp = m.header.timestamp.rawValue
@@ -73,6 +75,6 @@ extension ITCHFileTools {
         }
         let seconds = ProgressLine.now() - start
         return BBOResult(rows: recorder.rows, messages: messages + Int(touch & 0), decodeErrors: errors,
-                         counters: manager.counters, seconds: seconds)
+                         counters: manager.counters, overflowedOrders: manager.overflowedOrders, seconds: seconds)
     }
 }

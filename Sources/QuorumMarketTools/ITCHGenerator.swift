@@ -263,7 +263,7 @@ public struct SyntheticDay: ~Copyable {
     }
 
     func order(_ locate: Int, _ ref: UInt64) -> (side: Side, price: Price, qty: Qty) {
-        manager.withBook(StockLocate(UInt16(locate))) { $0.order(OrderRef(ref)) }!!
+        manager.order(StockLocate(UInt16(locate)), OrderRef(ref))!
     }
 
     mutating func newRef(_ s: Int) -> UInt64 {

@@ -33,7 +33,7 @@ public enum ITCHDayFile {
 
         /// The next framed message, nil at the clean end of the buffer.
         /// - Complexity: O(1).
-        @inlinable
+        @inlinable @inline(__always)
         public mutating func next() throws(WireError) -> (offset: Int, bytes: UnsafeRawBufferPointer)? {
             let remaining = buffer.count - position
             if remaining == 0 { return nil }

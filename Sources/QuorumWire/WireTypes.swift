@@ -117,8 +117,9 @@
 {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let buy = Side(rawValue: UInt8(ascii: "B"))
-    public static let sell = Side(rawValue: UInt8(ascii: "S"))
+    // Computed, not stored: a cross-module `static let` is read through an addressor call.
+    @inlinable public static var buy: Side { Side(rawValue: 0x42) }  // "B"
+    @inlinable public static var sell: Side { Side(rawValue: 0x53) }  // "S"
     @inlinable public var isValid: Bool { self == .buy || self == .sell }
     @inlinable public var opposite: Side { self == .buy ? .sell : .buy }
     public var description: String { self == .buy ? "buy" : self == .sell ? "sell" : "side(\(rawValue))" }

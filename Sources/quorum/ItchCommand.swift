@@ -153,7 +153,12 @@ extension ItchCommand {
         @Option(name: .customLong("levels-per-side"), help: "Price levels per side per symbol (book config).")
         var levelsPerSide: Int = BookConfig().levelsPerSide
 
-        var bookConfig: BookConfig { BookConfig(ordersPerSymbol: ordersPerSymbol, levelsPerSide: levelsPerSide) }
+        @Option(name: .customLong("feed-ref-slots"), help: "Slots of the feed-wide order-reference table (book config).")
+        var feedRefSlots: Int = BookConfig().feedRefSlots
+
+        var bookConfig: BookConfig {
+            BookConfig(ordersPerSymbol: ordersPerSymbol, levelsPerSide: levelsPerSide, feedRefSlots: feedRefSlots)
+        }
 
         @Option(help: ArgumentHelp("Binary file for the rows.", valueName: "FILE"))
         var out: String?
@@ -161,8 +166,11 @@ extension ItchCommand {
         func run() throws {
             do {
                 let r = try ITCHFileTools.bboChanges(path: file, config: bookConfig)
-                print("\(r.messages) messages, \(r.rows.count) BBO changes, \(r.decodeErrors) decode errors, "
-                    + "\(r.counters.anomalies) book anomalies, \(r.seconds) s, \(Double(r.messages) / r.seconds / 1e6) M msgs/s")
+                let rate = Double(r.messages) / r.seconds / 1e6
+                var line = "\(r.messages) messages, \(r.rows.count) BBO changes, \(r.decodeErrors) decode errors, "
+                line += "\(r.counters.anomalies) book anomalies, \(r.seconds) s, \(rate) M msgs/s, "
+                line += "\(r.overflowedOrders) orders live in book maps at the end"
+                print(line)
                 if let out {
                     let o = try OutputFile(path: out)
                     try o.write(r.rows.withUnsafeBytes { Array($0) })

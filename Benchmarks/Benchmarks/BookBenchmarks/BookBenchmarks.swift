@@ -155,11 +155,13 @@ let benchmarks: @Sendable () -> Void = {
                 let frame = try! reader.next()!
                 manager.apply(try! ITCHMessage.decode(frame.bytes), sequence: UInt64(i), &events)
             }
+            // Same frames, read ahead to hint the caches (BookManager+Prefetch.swift).
+            var ahead = PrefetchingDayFileReader(UnsafeRawBufferPointer(rebasing: raw[reader.position...]))
             benchmark.startMeasurement()
             var sequence = UInt64(Fixture.headerMessages)
             while true {
                 do {
-                    guard let frame = try reader.next() else { break }
+                    guard let frame = try ahead.next(hinting: manager) else { break }
                     manager.apply(try ITCHMessage.decode(frame.bytes), sequence: sequence, &events)
                 } catch {}
                 sequence &+= 1

@@ -1,0 +1,85 @@
+import CQuorumBook
+import QuorumWire
+
+// Software prefetch for a feed read ahead of the book.
+//
+// Nearly all of an order message's time is spent waiting for three dependent cache misses:
+// the feed-wide table slot of its reference, then the order node the slot names, then the
+// node's level and FIFO neighbours. Each depends on the one before, so no out-of-order core
+// overlaps them within a message; across messages they are independent. A caller that can
+// see the next few raw messages (a day file, a MoldUDP64 packet) hints them in stages:
+//
+//   message i + farDistance:  prefetchReference   → the table slot
+//   message i + nearDistance: prefetchOrder       → the order node (slot now cached)
+//   message i + queueDistance: prefetchQueue      → its level and FIFO neighbours
+//   message i:                apply                 (node, level, neighbours cached)
+//
+// Hints never change state and never fault, so a wrong or stale hint costs only bandwidth.
+
+extension BookManager {
+    /// How far ahead of `apply` to call `prefetchReference`, in messages.
+    @inlinable public static var prefetchFarDistance: Int { 12 }
+    /// How far ahead of `apply` to call `prefetchOrder`, in messages.
+    @inlinable public static var prefetchNearDistance: Int { 6 }
+    /// How far ahead of `apply` to call `prefetchQueue`, in messages.
+    @inlinable public static var prefetchQueueDistance: Int { 2 }
+
+    /// The order reference an order message names, or nil for any other type or length.
+    @inlinable @inline(__always)
+    static func _referencedOrder(_ message: UnsafeRawBufferPointer) -> UInt64? {
+        // Every order message (A F E C X D U) has its reference at offset 11 and is at least
+        // 19 bytes long: the count check covers the 8-byte read.
+        guard message.count >= 19, let p = message.baseAddress else { return nil }
+        switch p.load(as: UInt8.self) {
+        case 0x41, 0x46, 0x45, 0x43, 0x58, 0x44, 0x55:
+            return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
+        default:
+            return nil
+        }
+    }
+
+    /// Stage 1: hints the feed-wide table slot of the order `message` names (raw ITCH bytes
+    /// of a message to be applied about `prefetchFarDistance` messages from now).
+    /// - Complexity: O(1); reads only `message`.
+    @inlinable @inline(__always)
+    public func prefetchReference(_ message: UnsafeRawBufferPointer) {
+        guard let ref = Self._referencedOrder(message) else { return }
+        cquorumbook_prefetch_write(_table.slotAddress(ref))
+    }
+
+    /// Stage 2: hints the order node the message's reference maps to (its slot is cached by
+    /// `prefetchReference`). Nothing for an add: its slot is empty.
+    /// - Complexity: O(1).
+    @inlinable @inline(__always)
+    public func prefetchOrder(_ message: UnsafeRawBufferPointer) {
+        guard let ref = Self._referencedOrder(message) else { return }
+        let s = _table.slot(ref)
+        guard s.handle != _nil else { return }
+        let b = Int(s.handle >> _table.orderShift)
+        guard b < _bookCount else { return }
+        cquorumbook_prefetch_write(UnsafeRawPointer(_books[b]._s.orders + Int(s.handle & _table.orderMask)))
+    }
+
+    /// Stage 3: hints what removing or reducing the order touches besides its node: its level
+    /// and its FIFO neighbours (the node is cached by `prefetchOrder`).
+    /// - Complexity: O(1).
+    @inlinable @inline(__always)
+    public func prefetchQueue(_ message: UnsafeRawBufferPointer) {
+        guard let ref = Self._referencedOrder(message) else { return }
+        let s = _table.slot(ref)
+        guard s.handle != _nil else { return }
+        let b = Int(s.handle >> _table.orderShift)
+        guard b < _bookCount else { return }
+        let storage = _books[b]._s
+        let o = storage.orders[Int(s.handle & _table.orderMask)]
+        // A stale or foreign node is harmless here: hints only.
+        guard o.ref == ref, o.level != _nil, Int(o.level) < storage.levelCapacity else { return }
+        cquorumbook_prefetch_write(UnsafeRawPointer(storage.levels + Int(o.level)))
+        if o.prev >= 0 && Int(o.prev) < storage.orderCapacity {
+            cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(o.prev)))
+        }
+        if o.next >= 0 && Int(o.next) < storage.orderCapacity {
+            cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(o.next)))
+        }
+    }
+}
