@@ -204,8 +204,8 @@ import Testing
     }
 
     @Test(arguments: [1, 2, 4, 8, 16, 32, 64])
-    func spscWithLargeElementsUsesTheTailCursorTheSameWay(_ capacity: Int) throws {
-        // 64-byte elements take the tail-cursor path; the FIFO contract is the same.
+    func spscWithElementsLargerThanALineIsTheSameFIFO(_ capacity: Int) throws {
+        // 64-byte elements plus the sequence word take two lines per slot.
         struct Wide: Equatable { var a: UInt64, b: UInt64, c: UInt64, d: UInt64, e: UInt64, f: UInt64, g: UInt64, h: UInt64 }
         func wide(_ v: UInt64) -> Wide { Wide(a: v, b: v, c: v, d: v, e: v, f: v, g: v, h: ~v) }
         let ring = try SPSCRing<Wide>(capacity: capacity)

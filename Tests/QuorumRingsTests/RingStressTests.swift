@@ -69,7 +69,7 @@ func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws -> Pin
     }
 
     @Test func spscCarriesWideMessagesWholeAndInOrder() throws {
-        // 64-byte messages take the tail-cursor path.
+        // 64-byte messages: each slot spans two cache lines.
         let total = scaled(5_000_000)
         let ring = try SPSCRing<Stamped>(capacity: 256)
         let producer = try spawn("producer") {
