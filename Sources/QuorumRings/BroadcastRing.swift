@@ -61,11 +61,8 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     public let capacity: Int
     public let readerCount: Int
     public let overflow: Overflow
-    @usableFromInline let mask: Int
     @usableFromInline let base: UnsafeMutableRawPointer
-    @usableFromInline let slots: UnsafeMutableRawPointer
-    @usableFromInline let slotStride: Int
-    @usableFromInline let elementOffset: Int
+    @usableFromInline let slots: _SlotArray<Element>
     @usableFromInline let tail: UnsafeAtomic<Int>
     /// Producer-owned plain word: the slowest cursor it last saw.
     @usableFromInline let cursorCache: UnsafeMutablePointer<Int>
@@ -87,29 +84,20 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         guard (1...256).contains(readers) else {
             throw .invalidReaderCount(readers, allowed: "1...256")
         }
-        let alignment = max(8, MemoryLayout<Element>.alignment)
-        let elementOffset = _roundUp(8, to: alignment)
-        // Whole cache lines per slot, as in SPSCRing: the producer writing the next
-        // entry never shares a line with a reader reading the last one.
-        let stride = _roundUp(_roundUp(elementOffset + _roundUp(MemoryLayout<Element>.size, to: 8), to: 64), to: alignment)
         let slotsOffset = BroadcastRingDescriptor.slotsOffset(readers: readers)
-        let memory = try _UnsafeRingMemory(byteCount: slotsOffset + capacity * stride, placement: placement)
+        let memory = try _UnsafeRingMemory(
+            byteCount: slotsOffset + _SlotArray<Element>.byteCount(capacity: capacity), placement: placement)
         self.base = memory.base
         self.capacity = capacity
         self.readerCount = readers
         self.overflow = overflow
-        self.mask = capacity - 1
-        self.slotStride = stride
-        self.elementOffset = elementOffset
-        self.slots = memory.base + slotsOffset
+        // Sequence 0: nothing written yet.
+        self.slots = _SlotArray(base: memory.base + slotsOffset, capacity: capacity) { _ in 0 }
         self.tail = _atomicInt(at: memory.base + BroadcastRingDescriptor.tailOffset, initialValue: 0)
         self.cursorCache = (memory.base + BroadcastRingDescriptor.cursorCacheOffset)
             .bindMemory(to: Int.self, capacity: 1)
         for r in 0..<readers {
             _ = _atomicInt(at: memory.base + BroadcastRingDescriptor.readerOffset(r), initialValue: 0)
-        }
-        for slot in 0..<capacity {
-            _ = _atomicInt(at: slots + slot * stride + BroadcastRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
         }
         self.publishEvery = max(1, capacity / 8)  // a power of two, as capacity is
         self.memory = memory
@@ -126,17 +114,6 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         (base + BroadcastRingDescriptor.readerOffset(reader) + offset).assumingMemoryBound(to: Int.self)
     }
 
-    @inlinable @inline(__always)
-    func _sequence(_ position: Int) -> UnsafeAtomic<Int> {
-        UnsafeAtomic(at: (slots + (position & mask) &* slotStride)
-            .assumingMemoryBound(to: Int.AtomicRepresentation.self))
-    }
-
-    @inlinable @inline(__always)
-    func _element(_ position: Int) -> UnsafeMutableRawPointer {
-        slots + ((position & mask) &* slotStride &+ elementOffset)
-    }
-
     // MARK: Producer
 
     /// Publishes one entry to every reader. In `.waitForSlowest` mode returns `false`
@@ -147,21 +124,21 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     public func publish(_ element: Element) -> Bool {
         // Relaxed: only this thread writes `tail`.
         let position = tail.load(ordering: .relaxed)
-        let sequence = _sequence(position)
+        let sequence = slots.sequence(position)
         switch overflow {
         case .waitForSlowest:
             if position &- cursorCache.pointee >= capacity {
                 cursorCache.pointee = slowestCursor()
                 if position &- cursorCache.pointee >= capacity { return false }
             }
-            _tsanWrite(_element(position), MemoryLayout<Element>.size)
-            _element(position).storeBytes(of: element, as: Element.self)
+            _tsanWrite(slots.element(position), MemoryLayout<Element>.size)
+            slots.element(position).storeBytes(of: element, as: Element.self)
         case .lapSlowReaders:
             // Mark the slot "being written", then a releasing fence: a reader whose copy
             // sees any new word also sees this mark when it re-reads the sequence.
             sequence.store(2 &* position &+ 1, ordering: .relaxed)
             atomicMemoryFence(ordering: .releasing)
-            _RacyCopy.store(element, to: _element(position))
+            _RacyCopy.store(element, to: slots.element(position))
         }
         // Releasing: the entry is visible before its slot says "complete".
         sequence.store(2 &* position &+ 2, ordering: .releasing)
@@ -190,7 +167,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
     public func read(_ reader: Int) -> Read {
         let positionWord = _readerWord(reader, BroadcastRingDescriptor.positionInReader)
         let position = positionWord.pointee
-        let sequence = _sequence(position)
+        let sequence = slots.sequence(position)
         let complete = 2 &* position &+ 2
         // Acquiring: pairs with the producer's releasing "complete" store.
         let before = sequence.load(ordering: .acquiring)
@@ -201,8 +178,8 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
                 _cursor(reader).store(position, ordering: .releasing)
                 return .empty
             }
-            _tsanRead(_element(position), MemoryLayout<Element>.size)
-            let element = _element(position).load(as: Element.self)
+            _tsanRead(slots.element(position), MemoryLayout<Element>.size)
+            let element = slots.element(position).load(as: Element.self)
             positionWord.pointee = position &+ 1
             if (position &+ 1) & (publishEvery &- 1) == 0 {
                 // Releasing: our reads of the slots complete before the producer reuses them.
@@ -211,7 +188,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
             return .element(element)
         case .lapSlowReaders:
             if before == complete {
-                let element = _RacyCopy.load(Element.self, from: _element(position))
+                let element = _RacyCopy.load(Element.self, from: slots.element(position))
                 // Acquiring fence, then re-read the sequence: if the producer started
                 // rewriting the slot while we copied, the sequence says so.
                 atomicMemoryFence(ordering: .acquiring)
@@ -237,13 +214,13 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         let position = _readerWord(reader, BroadcastRingDescriptor.positionInReader).pointee
         let n = _publishedPrefix(from: position, limit: min(count, capacity)) { p in
             // Acquiring: pairs with the producer's releasing "complete" store.
-            _sequence(p).load(ordering: .acquiring) == 2 &* p &+ 2
+            slots.sequence(p).load(ordering: .acquiring) == 2 &* p &+ 2
         }
         if n == 0 {
             // Caught up: tell the producer how far we got.
             _cursor(reader).store(position, ordering: .releasing)
         }
-        return SlotRun(slots: slots, mask: mask, slotStride: slotStride, elementOffset: elementOffset, start: position, count: n)
+        return slots.run(from: position, count: n)
     }
 
     /// Moves reader `reader` past `count` entries of its last run and publishes its
@@ -254,7 +231,7 @@ public final class BroadcastRing<Element: BitwiseCopyable>: @unchecked Sendable 
         let positionWord = _readerWord(reader, BroadcastRingDescriptor.positionInReader)
         let position = positionWord.pointee
         #if QUORUM_TSAN
-        for p in position..<(position &+ count) { _tsanRead(_element(p), MemoryLayout<Element>.size) }
+        for p in position..<(position &+ count) { _tsanRead(slots.element(p), MemoryLayout<Element>.size) }
         #endif
         positionWord.pointee = position &+ count
         // Releasing: our reads of the slots complete before the producer reuses them.

@@ -5,7 +5,7 @@ import Atomics
 /// ```
 ///  0                  128                 256
 ///  ├─ producers' line ┼─ consumer line ───┼─ slots: [ sequence · element ] × capacity …
-///  │ tail (CAS)       │ head (plain)      │   stride = slotStride
+///  │ tail (CAS)       │ head (plain)      │   whole 64-byte lines per slot (_SlotArray)
 /// ```
 /// Each slot carries a sequence word that says whose turn it is. For position `p` in
 /// slot `p & mask`: `2p` means "free for the producer that claims p", `2p + 1` means
@@ -29,10 +29,7 @@ public enum MPSCRingDescriptor {
 /// and `drain`.
 public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public let capacity: Int
-    @usableFromInline let mask: Int
-    @usableFromInline let slotsBase: UnsafeMutableRawPointer
-    @usableFromInline let slotStride: Int
-    @usableFromInline let elementOffset: Int
+    @usableFromInline let slots: _SlotArray<Element>
     @usableFromInline let tail: UnsafeAtomic<Int>
     /// Consumer-owned plain word on the consumer line.
     @usableFromInline let head: UnsafeMutablePointer<Int>
@@ -41,33 +38,16 @@ public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Creates an empty ring; `capacity` is a power of two in `1...RingCapacity.maximum`.
     public init(capacity: Int, placement: MemoryPlacement = .numaLocal) throws(RingError) {
         try RingCapacity.validate(capacity)
-        let alignment = max(8, MemoryLayout<Element>.alignment)
-        let elementOffset = _roundUp(8, to: alignment)
-        let stride = _roundUp(elementOffset + MemoryLayout<Element>.size, to: alignment)
         let memory = try _UnsafeRingMemory(
-            byteCount: MPSCRingDescriptor.slotsOffset + capacity * stride, placement: placement)
+            byteCount: MPSCRingDescriptor.slotsOffset + _SlotArray<Element>.byteCount(capacity: capacity),
+            placement: placement)
         let base = memory.base
         self.capacity = capacity
-        self.mask = capacity - 1
-        self.slotStride = stride
-        self.elementOffset = elementOffset
-        self.slotsBase = base + MPSCRingDescriptor.slotsOffset
         self.tail = _atomicInt(at: base + MPSCRingDescriptor.tailOffset, initialValue: 0)
         self.head = (base + MPSCRingDescriptor.headOffset).bindMemory(to: Int.self, capacity: 1)
-        for position in 0..<capacity {
-            _ = _atomicInt(at: slotsBase + position * stride, initialValue: 2 * position)
-        }
+        // 2p: "free for the producer that claims position p".
+        self.slots = _SlotArray(base: base + MPSCRingDescriptor.slotsOffset, capacity: capacity) { 2 * $0 }
         self.memory = memory
-    }
-
-    @inlinable @inline(__always)
-    func _sequence(_ slot: Int) -> UnsafeAtomic<Int> {
-        UnsafeAtomic(at: (slotsBase + slot &* slotStride).assumingMemoryBound(to: Int.AtomicRepresentation.self))
-    }
-
-    @inlinable @inline(__always)
-    func _element(_ slot: Int) -> UnsafeMutableRawPointer {
-        slotsBase + (slot &* slotStride &+ elementOffset)
     }
 
     /// Appends one element; returns `false` when the ring is full.
@@ -78,16 +58,15 @@ public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         // Relaxed: the slot's sequence word, not tail, orders the element's memory.
         var position = tail.load(ordering: .relaxed)
         while true {
-            let slot = position & mask
-            let sequence = _sequence(slot)
+            let sequence = slots.sequence(position)
             // Acquiring: the consumer's read of the slot's previous element is complete.
             let turn = sequence.load(ordering: .acquiring) &- 2 &* position
             if turn == 0 {
                 let (exchanged, current) = tail.weakCompareExchange(
                     expected: position, desired: position &+ 1, ordering: .relaxed)
                 if exchanged {
-                    _tsanWrite(_element(slot), MemoryLayout<Element>.size)
-                    _element(slot).storeBytes(of: element, as: Element.self)
+                    _tsanWrite(slots.element(position), MemoryLayout<Element>.size)
+                    slots.element(position).storeBytes(of: element, as: Element.self)
                     // Releasing: the element is visible before the consumer sees "ready".
                     sequence.store(2 &* position &+ 1, ordering: .releasing)
                     return true
@@ -109,12 +88,11 @@ public final class MPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @inlinable
     public func pop() -> Element? {
         let position = head.pointee
-        let slot = position & mask
-        let sequence = _sequence(slot)
+        let sequence = slots.sequence(position)
         // Acquiring: pairs with the producer's releasing "ready" store.
         guard sequence.load(ordering: .acquiring) == 2 &* position &+ 1 else { return nil }
-        _tsanRead(_element(slot), MemoryLayout<Element>.size)
-        let element = _element(slot).load(as: Element.self)
+        _tsanRead(slots.element(position), MemoryLayout<Element>.size)
+        let element = slots.element(position).load(as: Element.self)
         // Releasing: our read completes before a producer one lap ahead may overwrite.
         sequence.store(2 &* (position &+ capacity), ordering: .releasing)
         head.pointee = position &+ 1

@@ -41,10 +41,7 @@ public enum SPSCRingDescriptor {
 /// `release`). Any thread may read `capacity` and `approximateCount`.
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public let capacity: Int
-    @usableFromInline let mask: Int
-    @usableFromInline let slots: UnsafeMutableRawPointer
-    @usableFromInline let slotStride: Int
-    @usableFromInline let elementOffset: Int
+    @usableFromInline let slots: _SlotArray<Element>
     /// The producer's next position; only the producer writes it (observers may read;
     /// the consumer does not).
     @usableFromInline let tail: UnsafeAtomic<Int>
@@ -62,38 +59,18 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     ///     so create a ring on (or pinned next to) the thread that writes it.
     public init(capacity: Int, placement: MemoryPlacement = .numaLocal) throws(RingError) {
         try RingCapacity.validate(capacity)
-        let alignment = max(8, MemoryLayout<Element>.alignment)
-        let elementOffset = _roundUp(8, to: alignment)
-        // Whole cache lines per slot (see SPSCRingDescriptor).
-        let stride = _roundUp(_roundUp(elementOffset + MemoryLayout<Element>.size, to: 64), to: alignment)
         let memory = try _UnsafeRingMemory(
-            byteCount: SPSCRingDescriptor.slotsOffset + capacity * stride, placement: placement)
+            byteCount: SPSCRingDescriptor.slotsOffset + _SlotArray<Element>.byteCount(capacity: capacity),
+            placement: placement)
         let base = memory.base
         self.capacity = capacity
-        self.mask = capacity - 1
-        self.slotStride = stride
-        self.elementOffset = elementOffset
-        self.slots = base + SPSCRingDescriptor.slotsOffset
+        // Sequence 0 means "holds position -1": every slot starts empty.
+        self.slots = _SlotArray(base: base + SPSCRingDescriptor.slotsOffset, capacity: capacity) { _ in 0 }
         self.tail = _atomicInt(at: base + SPSCRingDescriptor.tailOffset, initialValue: 0)
         self.head = _atomicInt(at: base + SPSCRingDescriptor.headOffset, initialValue: 0)
         self.headCache = (base + SPSCRingDescriptor.headCacheOffset).bindMemory(to: Int.self, capacity: 1)
         self.claimed = (base + SPSCRingDescriptor.claimedOffset).bindMemory(to: Int.self, capacity: 1)
-        // Sequence 0 means "holds position -1": every slot starts empty.
-        for slot in 0..<capacity {
-            _ = _atomicInt(at: slots + slot * stride + SPSCRingDescriptor.sequenceOffsetInSlot, initialValue: 0)
-        }
         self.memory = memory
-    }
-
-    @inlinable @inline(__always)
-    func _sequence(_ position: Int) -> UnsafeAtomic<Int> {
-        UnsafeAtomic(at: (slots + (position & mask) &* slotStride)
-            .assumingMemoryBound(to: Int.AtomicRepresentation.self))
-    }
-
-    @inlinable @inline(__always)
-    func _element(_ position: Int) -> UnsafeMutableRawPointer {
-        slots + ((position & mask) &* slotStride &+ elementOffset)
     }
 
     /// How many slots are free for the producer, refreshing its view of `head` when
@@ -118,10 +95,10 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         // Relaxed: only this thread writes `tail`.
         let position = tail.load(ordering: .relaxed)
         if _free(at: position, wanted: 1) < 1 { return false }
-        _tsanWrite(_element(position), MemoryLayout<Element>.size)
-        _element(position).storeBytes(of: element, as: Element.self)
+        _tsanWrite(slots.element(position), MemoryLayout<Element>.size)
+        slots.element(position).storeBytes(of: element, as: Element.self)
         // Releasing: the element is visible before the slot says it is ready.
-        _sequence(position).store(position &+ 1, ordering: .releasing)
+        slots.sequence(position).store(position &+ 1, ordering: .releasing)
         // Relaxed: tail is the producer's bookkeeping; the consumer never reads it.
         tail.store(position &+ 1, ordering: .relaxed)
         return true
@@ -144,10 +121,10 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         /// Writes the `index`th claimed slot.
         @inlinable
         public subscript(index: Int) -> Element {
-            get { ring._element(start &+ index).load(as: Element.self) }
+            get { ring.slots.element(start &+ index).load(as: Element.self) }
             nonmutating set {
                 precondition(index >= 0 && index < count, "claim index \(index) out of 0..<\(count)")
-                ring._element(start &+ index).storeBytes(of: newValue, as: Element.self)
+                ring.slots.element(start &+ index).storeBytes(of: newValue, as: Element.self)
             }
         }
     }
@@ -173,11 +150,11 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         claimed.pointee = 0
         let position = tail.load(ordering: .relaxed)
         #if QUORUM_TSAN
-        for p in position..<(position &+ count) { _tsanWrite(_element(p), MemoryLayout<Element>.size) }
+        for p in position..<(position &+ count) { _tsanWrite(slots.element(p), MemoryLayout<Element>.size) }
         #endif
         for p in position..<(position &+ count) {
             // Releasing: each element is visible before its slot says it is ready.
-            _sequence(p).store(p &+ 1, ordering: .releasing)
+            slots.sequence(p).store(p &+ 1, ordering: .releasing)
         }
         tail.store(position &+ count, ordering: .relaxed)
     }
@@ -191,9 +168,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         // Relaxed: only this thread writes `head`.
         let position = head.load(ordering: .relaxed)
         // Acquiring: pairs with the producer's releasing sequence store.
-        guard _sequence(position).load(ordering: .acquiring) == position &+ 1 else { return nil }
-        _tsanRead(_element(position), MemoryLayout<Element>.size)
-        let element = _element(position).load(as: Element.self)
+        guard slots.sequence(position).load(ordering: .acquiring) == position &+ 1 else { return nil }
+        _tsanRead(slots.element(position), MemoryLayout<Element>.size)
+        let element = slots.element(position).load(as: Element.self)
         // Releasing: our read of the slot completes before the producer may reuse it.
         head.store(position &+ 1, ordering: .releasing)
         return element
@@ -207,14 +184,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         let limit = min(count, capacity)
         let n = _publishedPrefix(from: position, limit: limit) { p in
             // Acquiring: pairs with the producer's releasing sequence store.
-            _sequence(p).load(ordering: .acquiring) == p &+ 1
+            slots.sequence(p).load(ordering: .acquiring) == p &+ 1
         }
-        return _run(from: position, count: n)
-    }
-
-    @inlinable @inline(__always)
-    func _run(from position: Int, count: Int) -> SlotRun<Element> {
-        SlotRun(slots: slots, mask: mask, slotStride: slotStride, elementOffset: elementOffset, start: position, count: count)
+        return slots.run(from: position, count: n)
     }
 
     /// Returns `count` slots at the head to the producer.
@@ -225,7 +197,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         let position = head.load(ordering: .relaxed)
         precondition(count >= 0 && count <= capacity, "release(\(count)) exceeds the capacity \(capacity)")
         #if QUORUM_TSAN
-        for p in position..<(position &+ count) { _tsanRead(_element(p), MemoryLayout<Element>.size) }
+        for p in position..<(position &+ count) { _tsanRead(slots.element(p), MemoryLayout<Element>.size) }
         #endif
         // Releasing: our reads of the slots complete before the producer reuses them.
         head.store(position &+ count, ordering: .releasing)
