@@ -6,7 +6,7 @@ QUORUM := .build/release/quorum
 # The ThreadSanitizer build lives apart from the normal one.
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all bootstrap build demo test test-unit test-tsan soak bench bench-rings bench-baselines clean
+.PHONY: all bootstrap build demo test test-unit test-tsan soak bench bench-check bench-rings bench-baselines clean
 
 all: build
 
@@ -43,6 +43,11 @@ soak: bootstrap
 bench: build
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
 	$(QUORUM) bench rings --config Config/demo.toml
+
+# Runs the suites against the committed Benchmarks/Thresholds (mallocCountTotal 0);
+# exits non-zero on a regression.
+bench-check: bootstrap
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark thresholds check
 
 bench-rings: build
 	$(QUORUM) bench rings --config Config/demo.toml
