@@ -60,11 +60,25 @@ let rest: [Target] = [
         path: "Sources/QuorumJournalCrashChild"
     ),
 
+    // The io_uring reactor, the MoldUDP64/SoupBinTCP feed clients and the FIX 4.4 session.
+    .target(
+        name: "QuorumNet",
+        dependencies: ["CURing", "QuorumRings", "QuorumWire", "QuorumBook", atomics]
+    ),
+    // The exchange simulator: matching engine, ITCH/MoldUDP64 publisher, FIX acceptor, flow.
+    .target(
+        name: "QuorumExchange",
+        dependencies: ["QuorumWire", "QuorumBook", "QuorumMarketTools", "QuorumNet"]
+    ),
+    // The trading team: analysts, regime, correlation, portfolio, execution, risk and
+    // supervisor agents, and the coordination mechanisms between them.
+    .target(name: "QuorumAgents", dependencies: ["QuorumBook", "QuorumRisk"]),
+
     .executableTarget(
         name: "quorum",
         dependencies: [
             "QuorumRings", "QuorumEngine", "QuorumRisk", "QuorumWire", "QuorumBook",
-            "QuorumMarketTools", "QuorumJournal",
+            "QuorumMarketTools", "QuorumJournal", "QuorumNet", "QuorumExchange", "QuorumAgents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]
@@ -75,6 +89,9 @@ let rest: [Target] = [
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
     .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
     .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
+    .testTarget(name: "QuorumNetTests", dependencies: ["QuorumNet", "QuorumWire", "QuorumBook", "CURing"]),
+    .testTarget(name: "QuorumExchangeTests", dependencies: ["QuorumExchange", "QuorumNet", "QuorumWire", "QuorumBook"]),
+    .testTarget(name: "QuorumAgentsTests", dependencies: ["QuorumAgents", "QuorumBook", "QuorumRisk"]),
     .testTarget(
         name: "QuorumJournalTests",
         dependencies: ["QuorumJournal", "CQuorumCRC", "quorum-journal-crashchild"]
@@ -83,7 +100,7 @@ let rest: [Target] = [
 
 let libraries = [
     "QuorumRings", "QuorumEngine", "QuorumRisk", "QuorumWire", "QuorumBook",
-    "QuorumMarketTools", "QuorumJournal",
+    "QuorumMarketTools", "QuorumJournal", "QuorumNet", "QuorumExchange", "QuorumAgents",
 ]
 
 let package = Package(

@@ -1,0 +1,8 @@
+import Testing
+@testable import QuorumExchange
+
+@Suite struct QuorumExchangeModuleTests {
+    @Test func moduleLinks() {
+        #expect(Bool(true))
+    }
+}
