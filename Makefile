@@ -6,7 +6,7 @@ QUORUM := .build/release/quorum
 # The ThreadSanitizer build lives apart from the normal one.
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all bootstrap build demo test test-unit test-tsan soak bench bench-check bench-rings bench-baselines clean
+.PHONY: all bootstrap build interop demo test test-unit test-tsan soak bench bench-check bench-rings bench-baselines clean
 
 all: build
 
@@ -24,7 +24,15 @@ demo: build
 
 test: bootstrap test-unit test-tsan
 
-test-unit:
+# QuickFIX acceptor the FIX interop tests run against (Tests/Interop/quickfix-executor).
+# QuickFIX 1.15's headers use dynamic exception specifications, gone in C++17.
+INTEROP := .build/interop/quorum-qf-executor
+interop: $(INTEROP)
+$(INTEROP): Tests/Interop/quickfix-executor/executor.cpp
+	@mkdir -p $(dir $@)
+	g++ -std=c++14 -O2 -Wall -Wno-deprecated -o $@ $< -lquickfix -lpthread
+
+test-unit: $(INTEROP)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
