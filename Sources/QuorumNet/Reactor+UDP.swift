@@ -23,7 +23,7 @@ public final class UDPSocket {
     let _index: Int
     let fd: Int32
     var _fdOpen = true
-    let _handler: (any UDPHandler)?
+    var _handler: (any UDPHandler)?
     public let localAddress: SocketAddress
     /// The default destination set by `connect`, if any.
     public let connectedAddress: SocketAddress?
