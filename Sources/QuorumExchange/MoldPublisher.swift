@@ -379,3 +379,38 @@ extension Int {
         return p
     }
 }
+
+/// The usual wiring of an engine's sink: order events go to `orders` (the FIX glue), ITCH
+/// messages to the publisher (and to `orders` too, after the publisher), whose packets go to `packets` (the UDP socket). Set `now`
+/// before each request; flush the publisher after each batch.
+public struct MoldFeed<Orders: MatchingEvents, Packets: MoldPacketSink>: MatchingEvents {
+    public let publisher: MoldPublisher
+    public var orders: Orders
+    public var packets: Packets
+    /// The caller's clock, used for packet send times (heartbeat idleness).
+    public var now: UInt64
+
+    @inlinable
+    public init(publisher: MoldPublisher, orders: Orders, packets: Packets, now: UInt64 = 0) {
+        self.publisher = publisher
+        self.orders = orders
+        self.packets = packets
+        self.now = now
+    }
+
+    @inlinable public mutating func accepted(_ event: OrderAccepted) { orders.accepted(event) }
+    @inlinable public mutating func rejected(_ event: OrderRejected) { orders.rejected(event) }
+    @inlinable public mutating func filled(_ event: Fill) { orders.filled(event) }
+    @inlinable public mutating func cancelled(_ event: OrderCancelled) { orders.cancelled(event) }
+    @inlinable public mutating func replaced(_ event: OrderReplaced) { orders.replaced(event) }
+
+    @inlinable
+    public mutating func published(_ message: ITCHMessage) {
+        publisher.publish(message, now: now, &packets)
+        orders.published(message)
+    }
+
+    /// Sends the packet being built.
+    @inlinable
+    public mutating func flush() { publisher.flush(now: now, &packets) }
+}
