@@ -67,7 +67,7 @@ public final class MatchingEngine {
     @usableFromInline let _levels: UnsafeMutablePointer<_Level>
     /// Two ladders of `maxLevelsPerSide` rungs: buy at 0, sell at `maxLevelsPerSide`.
     @usableFromInline let _ladder: UnsafeMutablePointer<_Rung>
-    @usableFromInline let _map: _UnsafeRefMap
+    @usableFromInline let _map: _UnsafeRefMap<Int32>
     @usableFromInline var _count: (Int, Int)
     @usableFromInline var _freeOrder: Int32
     @usableFromInline var _freeLevel: Int32
@@ -94,7 +94,7 @@ public final class MatchingEngine {
         }
         _ladder = .allocate(capacity: l)
         _ladder.initialize(repeating: _Rung(key: 0, level: -1), count: l)
-        _map = _UnsafeRefMap(maxKeys: n)
+        _map = _UnsafeRefMap(maxKeys: n, missing: -1)
         _count = (0, 0)
         _freeOrder = 0
         _freeLevel = 0

@@ -1,4 +1,5 @@
-/// A fixed-capacity map from non-zero 64-bit keys (order references) to 32-bit handles:
+/// A fixed-capacity map from non-zero 64-bit keys (order references) to small values (order
+/// handles, or other references):
 /// open addressing, linear probing, backward-shift deletion (no tombstones, so probe lengths
 /// never degrade over a long day). Capacity is a power of two at least twice the most keys
 /// ever live, so probes stay short; it never grows. Key 0 marks an empty slot.
@@ -6,21 +7,24 @@
 /// A handle over raw memory: copies share it, and `deallocate()` must be called once.
 /// Not thread-safe.
 @usableFromInline
-struct _UnsafeRefMap {
+struct _UnsafeRefMap<Value: BitwiseCopyable> {
     @usableFromInline let _keys: UnsafeMutablePointer<UInt64>
-    @usableFromInline let _values: UnsafeMutablePointer<Int32>
+    @usableFromInline let _values: UnsafeMutablePointer<Value>
+    /// What `find` returns for an absent key.
+    @usableFromInline let _missing: Value
     @usableFromInline let _mask: Int
     @usableFromInline let _shift: UInt64
 
     /// Room for `maxKeys` live keys.
     @usableFromInline
-    init(maxKeys: Int) {
+    init(maxKeys: Int, missing: Value) {
+        _missing = missing
         var capacity = 16
         while capacity < 2 * maxKeys { capacity <<= 1 }
         _keys = .allocate(capacity: capacity)
         _keys.initialize(repeating: 0, count: capacity)
         _values = .allocate(capacity: capacity)
-        _values.initialize(repeating: -1, count: capacity)
+        _values.initialize(repeating: missing, count: capacity)
         _mask = capacity - 1
         _shift = UInt64(64 - capacity.trailingZeroBitCount)
     }
@@ -37,14 +41,14 @@ struct _UnsafeRefMap {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> _shift)
     }
 
-    /// The handle stored for `key`, or -1.
+    /// The value stored for `key`, or `_missing`.
     @inlinable
-    func find(_ key: UInt64) -> Int32 {
+    func find(_ key: UInt64) -> Value {
         var i = _home(key)
         while true {
             let k = _keys[i]
             if k == key { return _values[i] }
-            if k == 0 { return -1 }
+            if k == 0 { return _missing }
             i = (i + 1) & _mask
         }
     }
@@ -52,7 +56,7 @@ struct _UnsafeRefMap {
     /// Inserts or overwrites. The caller keeps live keys below half the capacity, so a free
     /// slot always exists.
     @inlinable
-    func insert(_ key: UInt64, _ value: Int32) {
+    func insert(_ key: UInt64, _ value: Value) {
         var i = _home(key)
         while true {
             let k = _keys[i]
@@ -90,7 +94,7 @@ struct _UnsafeRefMap {
             j = (j + 1) & _mask
         }
         _keys[hole] = 0
-        _values[hole] = -1
+        _values[hole] = _missing
         return true
     }
 }
