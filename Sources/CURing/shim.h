@@ -102,4 +102,27 @@ static inline uint64_t curing_monotonic_ns(void) {
 void __tsan_read_range(void *address, unsigned long size);
 void __tsan_write_range(void *address, unsigned long size);
 
+// --- net: the io_uring flag macros Swift cannot import (they are built from enum constants).
+
+/// Asks the kernel to pick this SQE's buffer from provided-buffer group `group`.
+static inline void curing_sqe_select_buffer(struct io_uring_sqe *sqe, uint16_t group) {
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group;
+}
+
+/// The provided buffer's id carried by a CQE, or -1 when it carries none.
+static inline int curing_cqe_buffer_id(uint32_t flags) {
+    return (flags & IORING_CQE_F_BUFFER) ? (int)(flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+}
+
+/// Whether a multishot request will post more CQEs after this one.
+static inline int curing_cqe_has_more(uint32_t flags) {
+    return (flags & IORING_CQE_F_MORE) != 0;
+}
+
+/// Cancels every request in flight on `fd`.
+static inline void curing_prep_cancel_all_fd(struct io_uring_sqe *sqe, int fd) {
+    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+}
+
 #endif

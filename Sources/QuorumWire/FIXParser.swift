@@ -1,0 +1,646 @@
+/// What the parser made of the bytes at the start of the buffer it was given.
+@frozen public enum FIXParseResult: Equatable, Sendable {
+    /// The bytes hold only part of a message: keep them and call again with more.
+    case needMoreData
+    /// A valid message of `length` bytes; read it through `FIXParser.message`, then drop
+    /// `length` bytes.
+    case message(length: Int)
+    /// `discarded` bytes are not a message (bad BodyLength, bad CheckSum, garbage between
+    /// messages): drop them; the next byte is where a message could start.
+    case garbled(discarded: Int)
+    /// A well-framed message of `length` bytes that breaks a FIX rule: drop it and answer with
+    /// a session-level Reject built from `rejection`. It still used up its MsgSeqNum.
+    case invalid(length: Int, FIXRejection)
+}
+
+/// Why a well-framed message was rejected: the fields of the Reject (3) that answers it.
+@frozen public struct FIXRejection: Equatable, Sendable, BitwiseCopyable {
+    public var reason: FIXSessionRejectReason
+    /// RefTagID (371): the offending tag, 0 when no tag number could be read.
+    public var refTagID: Int
+    /// RefMsgType (372): the MsgType bytes as received (possibly unknown), empty when absent.
+    public var refMsgType: FIXString
+    /// RefSeqNum (45): the message's MsgSeqNum, 0 when it had none readable.
+    public var refSeqNum: UInt64
+    /// Whether the message carried PossDupFlag=Y (a resent duplicate is ignored, not rejected).
+    public var possDupFlag: Bool
+
+    @inlinable public init(reason: FIXSessionRejectReason, refTagID: Int, refMsgType: FIXString = FIXString(),
+                           refSeqNum: UInt64 = 0, possDupFlag: Bool = false) {
+        self.reason = reason
+        self.refTagID = refTagID
+        self.refMsgType = refMsgType
+        self.refSeqNum = refSeqNum
+        self.possDupFlag = possDupFlag
+    }
+}
+
+/// Frames, validates and indexes FIX 4.4 messages in a stream buffer, without copying or
+/// allocating: the fields of the last message stay in the caller's bytes and `message` reads
+/// them through a per-tag index of offsets and already-converted values.
+///
+/// What it checks, in order:
+/// 1. Framing: `8=FIX.4.4<SOH>9=<digits><SOH>`, then BodyLength bytes ending in SOH, then
+///    `10=<3 digits><SOH>` with the right CheckSum. Anything else is garbled: discarded up to the
+///    next `8=FIX.4.4<SOH>` and counted.
+/// 2. Fields: tag numbers are positive decimal integers (`invalidTagNumber`), every tag has a
+///    value (`tagSpecifiedWithoutValue`), MsgType comes first after BodyLength
+///    (`tagOutOfRequiredOrder`) and is one of the twelve Quorum speaks (`invalidMsgType`), no
+///    known tag appears twice (`tagAppearsMoreThanOnce`), numbers, prices, times and flags are
+///    well-formed (`incorrectDataFormat`) and within range (`valueIncorrect`).
+/// 3. Required tags: the standard header's (49, 56, 34, 52; 122 with PossDupFlag=Y) and the
+///    message type's from FIX44.xml, plus this venue's profile: Symbol (55) on orders and
+///    reports, OrderQty (38) on new and replace orders, Price (44) on limit orders, LastQty and
+///    LastPx (32, 31) on trade reports.
+///
+/// Tags it does not know (account, handling instructions, …) are skipped, not rejected, so a
+/// counterparty's extra fields do not break the session; they are not checked for duplicates.
+///
+/// Not thread-safe; one per session.
+public final class FIXParser {
+    /// What the parser has seen since it was made.
+    public struct Counters: Equatable, Sendable {
+        public var messages: UInt64 = 0
+        public var invalid: UInt64 = 0
+        /// Garbled frames and runs of garbage between messages.
+        public var garbled: UInt64 = 0
+        public var discardedBytes: UInt64 = 0
+        public init() {}
+    }
+
+    public private(set) var counters = Counters()
+    @usableFromInline let _index: _UnsafeFIXFieldIndex
+    @usableFromInline var _message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    public init() { _index = _UnsafeFIXFieldIndex() }
+
+    /// The message the last `.message` (or `.invalid`) result described. Its fields point into
+    /// the buffer that was parsed: valid until that buffer changes or `parse` is called again.
+    @inlinable public var message: FIXMessageView { FIXMessageView(bytes: _message, index: _index) }
+
+    /// Looks at the message at the start of `bytes`.
+    /// - Complexity: O(message length) for a message; O(bytes) when skipping garbage.
+    public func parse(_ bytes: UnsafeRawBufferPointer) -> FIXParseResult {
+        guard let p = bytes.baseAddress, bytes.count > 0 else { return .needMoreData }
+        let n = bytes.count
+        let prefix = min(n, 10)
+        if !_matchesBeginString(p, count: prefix) { return skipGarbage(p, n) }
+        if n < 13 { return .needMoreData }
+        // 9=<digits><SOH>
+        guard p.load(fromByteOffset: 10, as: UInt8.self) == 0x39, p.load(fromByteOffset: 11, as: UInt8.self) == 0x3D
+        else { return skipGarbage(p, n) }
+        var i = 12
+        var bodyLength = 0
+        while true {
+            guard i < n else { return i - 12 > 5 ? skipGarbage(p, n) : .needMoreData }
+            let c = p.load(fromByteOffset: i, as: UInt8.self)
+            if c == FIX.soh { break }
+            let d = c &- 0x30
+            guard d < 10, i - 12 < 5 else { return skipGarbage(p, n) }
+            bodyLength = bodyLength * 10 + Int(d)
+            i += 1
+        }
+        guard i > 12, bodyLength <= FIX.maxBodyLength else { return skipGarbage(p, n) }
+        let bodyStart = i + 1
+        let trailer = bodyStart + bodyLength
+        let total = trailer + 7
+        guard n >= total else { return .needMoreData }
+        // The body ends with SOH and the trailer is exactly 10=ddd<SOH> with the right sum.
+        guard p.load(fromByteOffset: trailer - 1, as: UInt8.self) == FIX.soh,
+            p.load(fromByteOffset: trailer, as: UInt8.self) == 0x31,
+            p.load(fromByteOffset: trailer + 1, as: UInt8.self) == 0x30,
+            p.load(fromByteOffset: trailer + 2, as: UInt8.self) == 0x3D,
+            p.load(fromByteOffset: trailer + 6, as: UInt8.self) == FIX.soh
+        else { return skipGarbage(p, n) }
+        let d0 = p.load(fromByteOffset: trailer + 3, as: UInt8.self) &- 0x30
+        let d1 = p.load(fromByteOffset: trailer + 4, as: UInt8.self) &- 0x30
+        let d2 = p.load(fromByteOffset: trailer + 5, as: UInt8.self) &- 0x30
+        guard d0 < 10, d1 < 10, d2 < 10,
+            Int(d0) * 100 + Int(d1) * 10 + Int(d2) == Int(_FIXChecksum.sum(p, count: trailer))
+        else { return skipGarbage(p, n) }
+
+        _message = UnsafeRawBufferPointer(start: p, count: total)
+        if let rejection = _index.index(p, from: bodyStart, to: trailer) {
+            counters.invalid &+= 1
+            return .invalid(length: total, rejection)
+        }
+        counters.messages &+= 1
+        return .message(length: total)
+    }
+
+    /// Discards from the start of the buffer up to the next place a message could begin: the
+    /// next `8=FIX.4.4<SOH>`, or a tail that is a prefix of it.
+    func skipGarbage(_ p: UnsafeRawPointer, _ n: Int) -> FIXParseResult {
+        var k = 1
+        while k < n {
+            if p.load(fromByteOffset: k, as: UInt8.self) == 0x38, _matchesBeginString(p + k, count: min(10, n - k)) { break }
+            k += 1
+        }
+        counters.garbled &+= 1
+        counters.discardedBytes &+= UInt64(k)
+        return .garbled(discarded: k)
+    }
+
+    @inline(__always)
+    func _matchesBeginString(_ p: UnsafeRawPointer, count: Int) -> Bool {
+        if count == 10 {
+            // "8=FIX.4." and "4<SOH>" as two loads.
+            return p.loadUnaligned(as: UInt64.self) == UInt64(0x2E34_2E58_4946_3D38).littleEndian
+                && p.loadUnaligned(fromByteOffset: 8, as: UInt16.self) == UInt16(0x0134).littleEndian
+        }
+        let begin: StaticString = "8=FIX.4.4\u{01}"
+        for j in 0..<count where p.load(fromByteOffset: j, as: UInt8.self) != begin.utf8Start[j] { return false }
+        return true
+    }
+}
+
+/// A parsed message, read in place. Every accessor is O(1): values were converted while the
+/// parser validated them. Valid only while the parsed bytes are unchanged and until the next
+/// `parse`.
+public struct FIXMessageView {
+    /// The whole message, `8=` to the trailer's SOH.
+    public let bytes: UnsafeRawBufferPointer
+    @usableFromInline let index: _UnsafeFIXFieldIndex
+
+    @inlinable init(bytes: UnsafeRawBufferPointer, index: _UnsafeFIXFieldIndex) {
+        self.bytes = bytes
+        self.index = index
+    }
+
+    /// MsgType (35). Only meaningful after a `.message` result (an invalid message may have none).
+    @inlinable public var msgType: FIXMsgType { FIXMsgType(rawValue: UInt8(truncatingIfNeeded: index.value(_FIXField.msgType))) ?? .heartbeat }
+    @inlinable public var msgSeqNum: UInt64 { UInt64(index.value(_FIXField.msgSeqNum)) }
+    @inlinable public var sendingTime: UInt64 { UInt64(index.value(_FIXField.sendingTime)) }
+    @inlinable public var possDupFlag: Bool { index.has(_FIXField.possDupFlag) && index.value(_FIXField.possDupFlag) != 0 }
+    @inlinable public var origSendingTime: UInt64? { time(FIX.Tag.origSendingTime) }
+    @inlinable public var senderCompID: FIXString { string(FIX.Tag.senderCompID) ?? FIXString() }
+    @inlinable public var targetCompID: FIXString { string(FIX.Tag.targetCompID) ?? FIXString() }
+
+    /// Whether the message carries `tag` (one of the tags the parser indexes).
+    @inlinable public func has(_ tag: Int) -> Bool {
+        let f = _FIXField.field(forTag: tag)
+        return f >= 0 && index.has(f)
+    }
+
+    /// The raw value bytes of an indexed tag.
+    @inlinable public func value(_ tag: Int) -> UnsafeRawBufferPointer? {
+        let f = _FIXField.field(forTag: tag)
+        guard f >= 0, index.has(f) else { return nil }
+        let (start, length) = index.span(f)
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
+    }
+
+    /// A string value; Text (58) longer than `FIXString.capacity` is cut, other strings were
+    /// checked by the parser to fit.
+    @inlinable public func string(_ tag: Int) -> FIXString? {
+        guard let v = value(tag) else { return nil }
+        return FIXString(UnsafeRawBufferPointer(rebasing: v[0..<min(v.count, FIXString.capacity)]))
+    }
+
+    @inlinable func converted(_ tag: Int) -> Int64? {
+        let f = _FIXField.field(forTag: tag)
+        guard f >= 0, index.has(f) else { return nil }
+        return index.value(f)
+    }
+
+    @inlinable public func uint(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
+    @inlinable public func int(_ tag: Int) -> Int? { converted(tag).map { Int($0) } }
+    @inlinable public func price(_ tag: Int) -> Price? { converted(tag).map { Price(UInt32(truncatingIfNeeded: $0)) } }
+    @inlinable public func qty(_ tag: Int) -> Qty? { converted(tag).map { Qty(UInt32(truncatingIfNeeded: $0)) } }
+    /// Nanoseconds since the Unix epoch.
+    @inlinable public func time(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
+    @inlinable public func char(_ tag: Int) -> UInt8? { converted(tag).map { UInt8(truncatingIfNeeded: $0) } }
+    @inlinable public func bool(_ tag: Int) -> Bool? { converted(tag).map { $0 != 0 } }
+}
+
+/// The tags the parser indexes, numbered 0..<64 so that "which are present" is one 64-bit mask.
+@usableFromInline enum _FIXField {
+    @usableFromInline static let msgType = 0
+    @usableFromInline static let senderCompID = 1
+    @usableFromInline static let targetCompID = 2
+    @usableFromInline static let msgSeqNum = 3
+    @usableFromInline static let sendingTime = 4
+    @usableFromInline static let possDupFlag = 5
+    @usableFromInline static let origSendingTime = 6
+    static let encryptMethod = 7
+    static let heartBtInt = 8
+    static let resetSeqNumFlag = 9
+    static let testReqID = 10
+    static let beginSeqNo = 11
+    static let endSeqNo = 12
+    static let refSeqNum = 13
+    static let refTagID = 14
+    static let refMsgType = 15
+    static let sessionRejectReason = 16
+    static let text = 17
+    static let gapFillFlag = 18
+    static let newSeqNo = 19
+    static let clOrdID = 20
+    static let symbol = 21
+    static let side = 22
+    static let transactTime = 23
+    static let orderQty = 24
+    static let ordType = 25
+    static let price = 26
+    static let timeInForce = 27
+    static let origClOrdID = 28
+    static let orderID = 29
+    static let execID = 30
+    static let execType = 31
+    static let ordStatus = 32
+    static let leavesQty = 33
+    static let cumQty = 34
+    static let avgPx = 35
+    static let lastPx = 36
+    static let lastQty = 37
+    static let cxlRejResponseTo = 38
+    static let cxlRejReason = 39
+    static let possResend = 40
+    static let count = 41
+
+    /// The field number of `tag`, or -1 for a tag the parser skips.
+    @inlinable static func field(forTag tag: Int) -> Int {
+        switch tag {
+        case 35: return 0
+        case 49: return 1
+        case 56: return 2
+        case 34: return 3
+        case 52: return 4
+        case 43: return 5
+        case 122: return 6
+        case 98: return 7
+        case 108: return 8
+        case 141: return 9
+        case 112: return 10
+        case 7: return 11
+        case 16: return 12
+        case 45: return 13
+        case 371: return 14
+        case 372: return 15
+        case 373: return 16
+        case 58: return 17
+        case 123: return 18
+        case 36: return 19
+        case 11: return 20
+        case 55: return 21
+        case 54: return 22
+        case 60: return 23
+        case 38: return 24
+        case 40: return 25
+        case 44: return 26
+        case 59: return 27
+        case 41: return 28
+        case 37: return 29
+        case 17: return 30
+        case 150: return 31
+        case 39: return 32
+        case 151: return 33
+        case 14: return 34
+        case 6: return 35
+        case 31: return 36
+        case 32: return 37
+        case 434: return 38
+        case 102: return 39
+        case 97: return 40
+        default: return -1
+        }
+    }
+
+    static func tag(ofField f: Int) -> Int {
+        switch f {
+        case 0: return 35
+        case 1: return 49
+        case 2: return 56
+        case 3: return 34
+        case 4: return 52
+        case 5: return 43
+        case 6: return 122
+        case 7: return 98
+        case 8: return 108
+        case 9: return 141
+        case 10: return 112
+        case 11: return 7
+        case 12: return 16
+        case 13: return 45
+        case 14: return 371
+        case 15: return 372
+        case 16: return 373
+        case 17: return 58
+        case 18: return 123
+        case 19: return 36
+        case 20: return 11
+        case 21: return 55
+        case 22: return 54
+        case 23: return 60
+        case 24: return 38
+        case 25: return 40
+        case 26: return 44
+        case 27: return 59
+        case 28: return 41
+        case 29: return 37
+        case 30: return 17
+        case 31: return 150
+        case 32: return 39
+        case 33: return 151
+        case 34: return 14
+        case 35: return 6
+        case 36: return 31
+        case 37: return 32
+        case 38: return 434
+        case 39: return 102
+        default: return 97
+        }
+    }
+
+    enum Kind {
+        case msgType, int, string, text, time, bool, price, qty
+        case side, ordType, timeInForce, execType, ordStatus, cxlRejResponseTo
+    }
+
+    static func kind(_ f: Int) -> Kind {
+        switch f {
+        case msgType: return .msgType
+        case senderCompID, targetCompID, testReqID, refMsgType, clOrdID, symbol, origClOrdID, orderID, execID:
+            return .string
+        case text: return .text
+        case sendingTime, origSendingTime, transactTime: return .time
+        case possDupFlag, resetSeqNumFlag, gapFillFlag, possResend: return .bool
+        case price, avgPx, lastPx: return .price
+        case orderQty, leavesQty, cumQty, lastQty: return .qty
+        case side: return .side
+        case ordType: return .ordType
+        case timeInForce: return .timeInForce
+        case execType: return .execType
+        case ordStatus: return .ordStatus
+        case cxlRejResponseTo: return .cxlRejResponseTo
+        default: return .int
+        }
+    }
+
+    @inline(__always) static func bit(_ f: Int) -> UInt64 { 1 << UInt64(f) }
+
+    static var header: UInt64 { bit(senderCompID) | bit(targetCompID) | bit(msgSeqNum) | bit(sendingTime) }
+
+    /// The body tags `type` requires (FIX44.xml plus the venue profile in `FIXParser`'s notes).
+    static func required(_ type: FIXMsgType) -> UInt64 {
+        switch type {
+        case .heartbeat, .logout: return 0
+        case .testRequest: return bit(testReqID)
+        case .resendRequest: return bit(beginSeqNo) | bit(endSeqNo)
+        case .reject: return bit(refSeqNum)
+        case .sequenceReset: return bit(newSeqNo)
+        case .logon: return bit(encryptMethod) | bit(heartBtInt)
+        case .newOrderSingle:
+            return bit(clOrdID) | bit(symbol) | bit(side) | bit(transactTime) | bit(orderQty) | bit(ordType)
+        case .orderCancelRequest:
+            return bit(origClOrdID) | bit(clOrdID) | bit(symbol) | bit(side) | bit(transactTime)
+        case .orderCancelReplaceRequest:
+            return bit(origClOrdID) | bit(clOrdID) | bit(symbol) | bit(side) | bit(transactTime) | bit(orderQty)
+                | bit(ordType)
+        case .executionReport:
+            return bit(orderID) | bit(execID) | bit(execType) | bit(ordStatus) | bit(symbol) | bit(side)
+                | bit(leavesQty) | bit(cumQty) | bit(avgPx)
+        case .orderCancelReject:
+            return bit(orderID) | bit(clOrdID) | bit(origClOrdID) | bit(ordStatus) | bit(cxlRejResponseTo)
+        }
+    }
+}
+
+/// Per-field offsets and converted values of the message being parsed, in one preallocated
+/// block; a presence mask says which entries belong to the current message, so nothing is
+/// cleared between messages.
+@usableFromInline final class _UnsafeFIXFieldIndex {
+    @usableFromInline struct Entry {
+        @usableFromInline var start: Int32
+        @usableFromInline var length: Int32
+        @usableFromInline var value: Int64
+    }
+
+    @usableFromInline let entries: UnsafeMutablePointer<Entry>
+    @usableFromInline var present: UInt64 = 0
+
+    init() {
+        entries = .allocate(capacity: 64)
+        entries.initialize(repeating: Entry(start: 0, length: 0, value: 0), count: 64)
+    }
+
+    deinit { entries.deallocate() }
+
+    @inlinable @inline(__always) func has(_ f: Int) -> Bool { present & (1 << UInt64(f)) != 0 }
+    @inlinable @inline(__always) func value(_ f: Int) -> Int64 { entries[f].value }
+    @inlinable @inline(__always) func span(_ f: Int) -> (Int, Int) { (Int(entries[f].start), Int(entries[f].length)) }
+
+    /// Walks the fields of `p[from..<to]` (which ends in SOH), records them and checks the
+    /// message's rules. Returns nil for a valid message, or why it is invalid.
+    func index(_ p: UnsafeRawPointer, from: Int, to end: Int) -> FIXRejection? {
+        present = 0
+        var failure: (FIXSessionRejectReason, Int)? = nil
+        var i = from
+        var first = true
+        while i < end {
+            // Tag: decimal digits up to '='.
+            var tag = 0
+            let tagStart = i
+            var c = p.load(fromByteOffset: i, as: UInt8.self)
+            while c != 0x3D && c != FIX.soh {
+                let d = c &- 0x30
+                if d >= 10 || i - tagStart >= 6 { tag = -1 }
+                if tag >= 0 { tag = tag * 10 + Int(d) }
+                i += 1
+                c = p.load(fromByteOffset: i, as: UInt8.self)
+            }
+            // Value: up to the SOH (the body's last byte is SOH, so this stops inside the body).
+            var valueStart = i
+            if c == 0x3D {
+                valueStart = i + 1
+                i = valueStart
+                while p.load(fromByteOffset: i, as: UInt8.self) != FIX.soh { i += 1 }
+            }
+            let valueLength = i - valueStart
+            i += 1  // past SOH
+            let wasFirst = first
+            first = false
+            if failure != nil {
+                // Keep looking only for MsgSeqNum and PossDupFlag, for the Reject and the
+                // sequence check.
+                if tag == 34 || tag == 43, valueLength > 0, !has(_FIXField.field(forTag: tag)) {
+                    let f = _FIXField.field(forTag: tag)
+                    if let v = convert(f, p + valueStart, valueLength) { record(f, valueStart, valueLength, v) }
+                }
+                continue
+            }
+            if tag <= 0 || c != 0x3D || tagStart == valueStart - 1 {
+                failure = (.invalidTagNumber, max(tag, 0))
+                continue
+            }
+            if wasFirst && tag != 35 {
+                failure = (.tagOutOfRequiredOrder, 35)
+                continue
+            }
+            if valueLength == 0 {
+                failure = (.tagSpecifiedWithoutValue, tag)
+                continue
+            }
+            let f = _FIXField.field(forTag: tag)
+            if f < 0 { continue }
+            if has(f) {
+                failure = (.tagAppearsMoreThanOnce, tag)
+                continue
+            }
+            if f == _FIXField.msgType {
+                // Record the raw bytes first so the Reject can quote an unknown MsgType.
+                record(f, valueStart, valueLength, -1)
+                if valueLength != 1 || FIXMsgType(rawValue: p.load(fromByteOffset: valueStart, as: UInt8.self)) == nil {
+                    failure = (.invalidMsgType, 35)
+                    continue
+                }
+                entries[f].value = Int64(p.load(fromByteOffset: valueStart, as: UInt8.self))
+                continue
+            }
+            switch convertChecked(f, p + valueStart, valueLength) {
+            case .success(let v): record(f, valueStart, valueLength, v)
+            case .failure(let reason): failure = (reason.reason, tag)
+            }
+        }
+        if failure == nil {
+            if !has(_FIXField.msgType) {
+                failure = (.requiredTagMissing, 35)
+            } else {
+                let type = FIXMsgType(rawValue: UInt8(truncatingIfNeeded: value(_FIXField.msgType)))!
+                var required = _FIXField.header | _FIXField.required(type)
+                if has(_FIXField.possDupFlag) && value(_FIXField.possDupFlag) != 0 {
+                    required |= _FIXField.bit(_FIXField.origSendingTime)
+                }
+                let limit = Int64(FIXOrdType.limit.rawValue)
+                if (type == .newOrderSingle || type == .orderCancelReplaceRequest),
+                    has(_FIXField.ordType), value(_FIXField.ordType) == limit
+                {
+                    required |= _FIXField.bit(_FIXField.price)
+                }
+                if type == .executionReport, has(_FIXField.execType),
+                    value(_FIXField.execType) == Int64(FIXExecType.trade.rawValue)
+                {
+                    required |= _FIXField.bit(_FIXField.lastQty) | _FIXField.bit(_FIXField.lastPx)
+                }
+                let missing = required & ~present
+                if missing != 0 {
+                    failure = (.requiredTagMissing, _FIXField.tag(ofField: missing.trailingZeroBitCount))
+                }
+            }
+        }
+        guard let (reason, tag) = failure else { return nil }
+        var msgType = FIXString()
+        if has(_FIXField.msgType) {
+            let (s, l) = span(_FIXField.msgType)
+            msgType = FIXString(UnsafeRawBufferPointer(start: p + s, count: min(l, FIXString.capacity)))!
+        }
+        return FIXRejection(
+            reason: reason, refTagID: tag, refMsgType: msgType,
+            refSeqNum: has(_FIXField.msgSeqNum) ? UInt64(value(_FIXField.msgSeqNum)) : 0,
+            possDupFlag: has(_FIXField.possDupFlag) && value(_FIXField.possDupFlag) != 0)
+    }
+
+    @inline(__always)
+    func record(_ f: Int, _ start: Int, _ length: Int, _ v: Int64) {
+        entries[f] = Entry(start: Int32(start), length: Int32(length), value: v)
+        present |= 1 << UInt64(f)
+    }
+
+    struct Bad: Error { let reason: FIXSessionRejectReason }
+
+    func convert(_ f: Int, _ p: UnsafeRawPointer, _ n: Int) -> Int64? {
+        if case .success(let v) = convertChecked(f, p, n) { return v }
+        return nil
+    }
+
+    /// Checks a value's format and range for its field and converts it: integers, prices
+    /// (4 implied decimals), quantities, times (ns since epoch), flags (1/0) and enum bytes.
+    @inline(__always)
+    func convertChecked(_ f: Int, _ p: UnsafeRawPointer, _ n: Int) -> Result<Int64, Bad> {
+        @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
+        switch _FIXField.kind(f) {
+        case .string:
+            return n <= FIXString.capacity ? .success(0) : .failure(Bad(reason: .valueIncorrect))
+        case .text, .msgType:
+            return .success(0)
+        case .int:
+            guard n <= 18 else {
+                for k in 0..<n where byte(k) &- 0x30 >= 10 { return .failure(Bad(reason: .incorrectDataFormat)) }
+                return .failure(Bad(reason: .valueIncorrect))
+            }
+            var v: Int64 = 0
+            for k in 0..<n {
+                let d = byte(k) &- 0x30
+                guard d < 10 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+                v = v &* 10 &+ Int64(d)  // ≤ 18 digits: no overflow
+            }
+            return .success(v)
+        case .qty, .price:
+            // digits [ '.' digits ]; a price keeps 4 decimals, a quantity none; more decimals
+            // must be zeros.
+            let decimals = _FIXField.kind(f) == .price ? 4 : 0
+            var v: Int64 = 0
+            var k = 0
+            var wholeDigits = 0
+            if n > 0 && byte(0) == UInt8(ascii: "-") {
+                return .failure(Bad(reason: .valueIncorrect))
+            }
+            while k < n && byte(k) != UInt8(ascii: ".") {
+                let d = byte(k) &- 0x30
+                guard d < 10 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+                guard wholeDigits < 12 else { return .failure(Bad(reason: .valueIncorrect)) }
+                v = v * 10 + Int64(d)
+                wholeDigits += 1
+                k += 1
+            }
+            var fracDigits = 0
+            if k < n {
+                k += 1  // '.'
+                guard k < n || wholeDigits > 0 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+                while k < n {
+                    let d = byte(k) &- 0x30
+                    guard d < 10 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+                    if fracDigits < decimals {
+                        v = v * 10 + Int64(d)
+                        fracDigits += 1
+                    } else if d != 0 {
+                        return .failure(Bad(reason: .valueIncorrect))
+                    }
+                    k += 1
+                }
+            }
+            guard wholeDigits > 0 || fracDigits > 0 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+            while fracDigits < decimals {
+                v *= 10
+                fracDigits += 1
+            }
+            guard v <= Int64(UInt32.max) else { return .failure(Bad(reason: .valueIncorrect)) }
+            return .success(v)
+        case .time:
+            guard let t = FIXTime.parse(UnsafeRawBufferPointer(start: p, count: n)) else {
+                return .failure(Bad(reason: .incorrectDataFormat))
+            }
+            return .success(Int64(t))
+        case .bool:
+            guard n == 1 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+            switch byte(0) {
+            case UInt8(ascii: "Y"): return .success(1)
+            case UInt8(ascii: "N"): return .success(0)
+            default: return .failure(Bad(reason: .valueIncorrect))
+            }
+        case .side, .ordType, .timeInForce, .execType, .ordStatus, .cxlRejResponseTo:
+            guard n == 1 else { return .failure(Bad(reason: .incorrectDataFormat)) }
+            let b = byte(0)
+            let ok: Bool
+            switch _FIXField.kind(f) {
+            case .side: ok = FIXSide(rawValue: b) != nil
+            case .ordType: ok = FIXOrdType(rawValue: b) != nil
+            case .timeInForce: ok = FIXTimeInForce(rawValue: b) != nil
+            case .execType: ok = FIXExecType(rawValue: b) != nil
+            case .ordStatus: ok = FIXOrdStatus(rawValue: b) != nil
+            default: ok = FIXCxlRejResponseTo(rawValue: b) != nil
+            }
+            return ok ? .success(Int64(b)) : .failure(Bad(reason: .valueIncorrect))
+        }
+    }
+}
