@@ -8,6 +8,7 @@
 //     cancelled or replaced.
 //   - OrderCancelRequest / OrderCancelReplaceRequest on a resting order: Canceled / Replaced;
 //     on anything else: OrderCancelReject (unknown order).
+//   - A ClOrdID seen before (a PossDup resend of an order already executed) is ignored.
 // Faults the tests ask for:
 //   --disconnect-after N   drop the TCP connection (no Logout) after the Nth order
 //   --gap-after N          after the Nth order, skip 5 outbound sequence numbers so the
@@ -39,6 +40,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <poll.h>
@@ -116,6 +118,11 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
     FIX::OrderQty quantity;
     FIX::OrdType ordType;
     order.get(clOrdID);
+    // A resent order (PossDup) that already arrived once is not executed twice.
+    if (!seen_.insert(clOrdID.getValue()).second) {
+      say("DUPLICATE " + clOrdID.getValue());
+      return;
+    }
     order.get(symbol);
     order.get(side);
     order.get(quantity);
@@ -211,6 +218,7 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
   long nextOrder_ = 0;
   long nextExec_ = 0;
   std::map<std::string, RestingOrder> resting_;
+  std::set<std::string> seen_;
 
   std::string nextOrderID() { return "O" + std::to_string(++nextOrder_); }
 
