@@ -32,7 +32,10 @@ let rest: [Target] = [
     // Configuration and the wiring of loops to threads and cores.
     .target(
         name: "QuorumEngine",
-        dependencies: ["QuorumRings", "QuorumRisk", .product(name: "TOMLKit", package: "TOMLKit")]
+        dependencies: [
+            "QuorumRings", "QuorumRisk", "QuorumWire", "QuorumBook", "QuorumNet",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]
     ),
 
     // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
@@ -84,7 +87,10 @@ let rest: [Target] = [
         ]
     ),
 
-    .testTarget(name: "QuorumEngineTests", dependencies: ["QuorumEngine", atomics]),
+    .testTarget(
+        name: "QuorumEngineTests",
+        dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", atomics]
+    ),
     .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
     .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),

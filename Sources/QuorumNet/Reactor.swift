@@ -172,6 +172,11 @@ public final class Reactor {
         }
     }
 
+    /// Submits whatever handlers have queued (a send, a re-arm) now instead of at the end of
+    /// this `poll`: the tick-to-trade path calls it right after queueing an order.
+    @inline(__always)
+    public func submitPending() { _submitIfQueued() }
+
     @inline(__always)
     func _submitIfQueued() {
         if io_uring_sq_ready(_ring) > 0 {
