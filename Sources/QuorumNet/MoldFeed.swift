@@ -89,6 +89,7 @@ public final class MoldFeedReceiver {
     // The open gap's request, if any.
     var _requestOpen = false
     var _requestSequence: UInt64 = 0
+    var _requestEnd: UInt64 = 0
     var _requestRetries = 0
     var _requestDeadline: UInt64 = 0
 
@@ -256,10 +257,17 @@ public final class MoldFeedReceiver {
                 _requestOpen = true
                 _requestRetries = 0
                 _sendRequest(now: now)
-            } else if _requestSequence != nextSequence {
-                // Part of the gap was filled: ask for what is still missing, with fresh retries.
+            } else if nextSequence >= _requestEnd {
+                // What was asked for is in (a capped request, or a new gap beyond it): ask for
+                // the next range at once, with fresh retries.
                 _requestRetries = 0
                 _sendRequest(now: now)
+            } else if nextSequence != _requestSequence {
+                // The answer is arriving: give the rest of it a full timeout before asking again
+                // (asking on every packet would multiply the retransmissions).
+                _requestSequence = nextSequence
+                _requestRetries = 0
+                _requestDeadline = now &+ options.requestTimeoutNanos
             }
         } else {
             _requestOpen = false
@@ -274,6 +282,7 @@ public final class MoldFeedReceiver {
         let end = _lowestStored() ?? highWater
         let wanted = Swift.min(end - nextSequence, UInt64(options.maxRequestCount))
         _requestSequence = nextSequence
+        _requestEnd = nextSequence &+ wanted
         _requestDeadline = now &+ options.requestTimeoutNanos
         counters.requestsSent += 1
         requester?.sendRequest(

@@ -53,6 +53,8 @@ public final class Reactor {
     public let options: Options
     /// The io_uring operations the kernel reports, probed at start-up.
     public let probe: IOURingProbe
+    /// Whether the ring's own fd is registered (io_uring_register_ring_fd).
+    public let ringFileDescriptorRegistered: Bool
 
     @usableFromInline let _ring: UnsafeMutablePointer<io_uring>
     let _cqes: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
@@ -98,6 +100,9 @@ public final class Reactor {
             _ring.deallocate()
             throw error
         }
+        // A registered ring fd spares the kernel an fd lookup on every io_uring_enter; when it
+        // cannot be registered the plain fd still works.
+        ringFileDescriptorRegistered = io_uring_register_ring_fd(_ring) == 1
         _cqes = .allocate(capacity: Reactor._batch)
         _cqes.initialize(repeating: nil, count: Reactor._batch)
         _connections = ContiguousArray(repeating: nil, count: options.maxConnections)

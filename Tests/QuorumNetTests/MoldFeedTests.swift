@@ -131,15 +131,34 @@ extension MoldFeedReceiver {
         #expect(sink.sequences == [1, 10, 11, 12])
     }
 
-    @Test func partialRecoveryReRequestsOnlyTheRest() {
+    @Test func partialAnswerWaitsForTheRestThenReRequestsOnlyWhatIsMissing() {
         let (r, sink, requester) = make()
-        r.feed(moldPacket(1, 1))
-        r.feed(moldPacket(8, 1))
-        r.feed(moldPacket(2, 3))  // fills 2...4; 5...7 still missing
+        r.feed(moldPacket(1, 1), at: 0)
+        r.feed(moldPacket(8, 1), at: 0)
+        #expect(requester.requests == [MoldUDP64.RequestPacket(session: moldSession, sequenceNumber: 2, messageCount: 6)])
+        r.feed(moldPacket(2, 3), at: 60)  // fills 2...4 of the answer; 5...7 may be on the way
         #expect(sink.sequences == [1, 2, 3, 4])
+        #expect(requester.requests.count == 1)
+        #expect(r.requestDeadline == 160)
+        r.tick(now: 100)  // the first deadline no longer applies
+        #expect(requester.requests.count == 1)
+        r.tick(now: 160)
         #expect(requester.requests.last == MoldUDP64.RequestPacket(session: moldSession, sequenceNumber: 5, messageCount: 3))
         r.feed(moldPacket(5, 3))
         #expect(sink.sequences == Array(1...8))
+        #expect(r.requestDeadline == nil)
+    }
+
+    @Test func cappedRequestIsFollowedAtOnceByTheNextRange() {
+        let (r, sink, requester) = make { $0.maxRequestCount = 2 }
+        r.feed(moldPacket(1, 1))
+        r.feed(moldPacket(6, 1))  // 2...5 missing; asks for 2 at a time
+        #expect(requester.requests.last == MoldUDP64.RequestPacket(session: moldSession, sequenceNumber: 2, messageCount: 2))
+        r.feed(moldPacket(2, 2))
+        #expect(requester.requests.last == MoldUDP64.RequestPacket(session: moldSession, sequenceNumber: 4, messageCount: 2))
+        r.feed(moldPacket(4, 2))
+        #expect(sink.sequences == Array(1...6))
+        #expect(requester.requests.count == 2)
     }
 
     @Test func requestsAreCappedAtMaxRequestCount() {

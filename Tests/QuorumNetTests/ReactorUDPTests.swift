@@ -173,6 +173,7 @@ final class TimerLog: TimerHandler {
         let reactor = try Reactor()
         for op in IOURingProbe.reactorOperations { #expect(reactor.probe.supports(op.opcode), "\(op.name)") }
         #expect(!reactor.probe.supports(255))
+        #expect(reactor.ringFileDescriptorRegistered)  // kernel 5.18+
         let old = IOURingProbe(lastOpcode: 3, supported: [true, true, true, true])
         #expect(throws: NetError.unsupportedOperation(name: "IORING_OP_ACCEPT (opcode 13; kernel knows up to 3)")) {
             try old.require(IOURingProbe.reactorOperations)
