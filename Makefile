@@ -6,7 +6,7 @@ QUORUM := .build/release/quorum
 # The ThreadSanitizer build lives apart from the normal one.
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all bootstrap build interop demo test test-unit test-tsan soak bench bench-check bench-rings bench-baselines clean
+.PHONY: all bootstrap build interop demo test test-unit test-tsan soak bench bench-check bench-tick-to-trade bench-rings bench-baselines clean
 
 all: build
 
@@ -56,6 +56,14 @@ bench: build
 # exits non-zero on a regression.
 bench-check: bootstrap
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark thresholds check
+
+# Tick-to-trade on loopback with the C reflex (tools/baselines/reflex.c) measured beside it.
+REFLEX := .build/baselines/reflex
+$(REFLEX): tools/baselines/reflex.c
+	@mkdir -p $(dir $@)
+	cc -O2 -Wall -o $@ $< -luring
+bench-tick-to-trade: build $(REFLEX)
+	$(QUORUM) bench tick-to-trade --histogram-dir .build/tick-to-trade
 
 bench-rings: build
 	$(QUORUM) bench rings --config Config/demo.toml

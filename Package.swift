@@ -81,7 +81,7 @@ let rest: [Target] = [
         name: "quorum",
         dependencies: [
             "QuorumRings", "QuorumEngine", "QuorumRisk", "QuorumWire", "QuorumBook",
-            "QuorumMarketTools", "QuorumJournal", "QuorumNet", "QuorumExchange", "QuorumAgents",
+            "QuorumMarketTools", "QuorumJournal", "QuorumNet", "QuorumExchange", "QuorumAgents", atomics,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]

@@ -1,0 +1,192 @@
+import Atomics
+import Foundation
+import Histogram
+import QuorumBook
+import QuorumEngine
+import QuorumExchange
+import QuorumNet
+import QuorumRings
+import QuorumWire
+
+/// What one side of the tick-to-trade benchmark measured.
+struct TickToTradeSeries {
+    var wire = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var internalLatency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var timeouts = 0
+}
+
+enum TickToTradeError: Error, CustomStringConvertible {
+    case setup(String)
+    var description: String {
+        switch self {
+        case .setup(let text): return text
+        }
+    }
+}
+
+/// State shared between the benchmark's venue (this thread) and the trader's pinned thread.
+/// Ports and flags cross as atomics; `samples` and `failure` are written by the trader thread
+/// before it ends and read after `join`.
+final class _TraderThreadState: @unchecked Sendable {
+    let feedPort = ManagedAtomic<Int>(0)  // 0 not yet, -1 failed
+    let venuePort = ManagedAtomic<Int>(0)
+    let stop = ManagedAtomic<Bool>(false)
+    var samples: [UInt64] = []
+    var failure: String?
+    var ordersSent: UInt64 = 0
+    var ordersRefused: UInt64 = 0
+}
+
+/// The trader's thread: reactor (busy-poll), MoldUDP64 feed, books, FIX session, rule.
+func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, sampleCapacity: Int) {
+    do {
+        var options = Reactor.Options(mode: .busyPoll)
+        options.maxConnections = 4
+        let reactor = try Reactor(options)
+        let session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "SIM",
+                                                    heartBtInt: 30, resetSeqNumOnLogon: true))
+        let tcp = FIXTCPHandler(session: session)
+        var books = BookConfig()
+        books.maxSymbols = 16
+        let trader = ReflexTrader(books: BookManager(config: books), rule: rule, session: session, reactor: reactor,
+                                  wallClockOffset: tcp.wallClockOffset, sampleCapacity: sampleCapacity)
+        let feed = try MoldFeedClient(reactor: reactor, bind: .loopback(), retransmission: .loopback(port: 9),
+                                      sink: trader)
+        state.feedPort.store(Int(feed.socket.localAddress.port), ordering: .releasing)
+        var port = 0
+        while port == 0 && !state.stop.load(ordering: .acquiring) {
+            port = state.venuePort.load(ordering: .acquiring)
+            reactor.poll()
+        }
+        if port > 0 {
+            _ = try reactor.connect(to: .loopback(port: UInt16(port)), handler: tcp)
+            var spins: UInt64 = 0
+            while !state.stop.load(ordering: .relaxed) {
+                reactor.poll()
+                spins &+= 1
+                if spins & 0xFFF == 0 { session.tick(now: tcp.wallNow()) }
+            }
+        }
+        state.samples = trader.samples
+        state.ordersSent = trader.ordersSent
+        state.ordersRefused = trader.ordersRefused
+        feed.close()
+    } catch {
+        state.failure = "\(error)"
+        state.feedPort.store(-1, ordering: .releasing)
+    }
+}
+
+/// Runs the benchmark: Quorum's trader and the C reflex answer the same venue, in
+/// interleaved blocks so that both see the same machine weather.
+struct TickToTradeBench {
+    var samplesPerRound: Int
+    var rounds: Int
+    var warmup: Int
+    var venueCore: Int
+    var traderCore: Int
+    var rule: SpreadCrossRule
+    var reflexPath: String?
+    var progress: Progress
+
+    static let orderTimeoutNanos: UInt64 = 1_000_000_000
+
+    func run() throws -> (quorum: TickToTradeSeries, reflex: TickToTradeSeries?) {
+        _ = try Affinity.pinCurrentThread(to: CPUSet([venueCore]))
+        var quorum = TickToTradeSeries()
+        var reflex: TickToTradeSeries? = reflexPath == nil ? nil : TickToTradeSeries()
+        for round in 1...rounds {
+            progress.show("tick-to-trade: round \(round)/\(rounds), Quorum")
+            try quorumBlock(into: &quorum)
+            if let reflexPath {
+                progress.show("tick-to-trade: round \(round)/\(rounds), C reflex")
+                try reflexBlock(path: reflexPath, into: &reflex!)
+            }
+        }
+        progress.clear()
+        return (quorum, reflex)
+    }
+
+    /// Sends `warmup + samplesPerRound` triggers one at a time; records the wire latencies
+    /// after the warm-up. Returns how many were recorded.
+    func measure(_ venue: TickToTradeVenue, into series: inout TickToTradeSeries) -> Int {
+        var recorded = 0
+        for i in 0..<(warmup + samplesPerRound) {
+            let before = venue.ordersReceived
+            let sent = venue.sendTrigger()
+            guard let arrived = venue.awaitOrder(after: before, timeoutNanoseconds: Self.orderTimeoutNanos) else {
+                series.timeouts += 1
+                continue
+            }
+            if i >= warmup {
+                series.wire.record(arrived &- sent)
+                recorded += 1
+            }
+        }
+        return recorded
+    }
+
+    func settle(_ reactor: Reactor, nanoseconds: Int64) { reactor.runFor(nanoseconds: nanoseconds) }
+
+    func quorumBlock(into series: inout TickToTradeSeries) throws {
+        let state = _TraderThreadState()
+        let capacity = warmup + samplesPerRound
+        let thread = try PinnedThread.start(name: "quorum-trader", cpus: CPUSet([traderCore])) { [rule] in
+            _runReflexTraderThread(state, rule: rule, sampleCapacity: capacity)
+        }
+        defer {
+            state.stop.store(true, ordering: .releasing)
+            thread.join()
+        }
+        var feedPort = 0
+        while feedPort == 0 { feedPort = state.feedPort.load(ordering: .acquiring) }
+        guard feedPort > 0 else { throw TickToTradeError.setup("the trader could not start: \(state.failure ?? "?")") }
+
+        let reactor = try Reactor(.init(mode: .busyPoll))
+        let venue = try TickToTradeVenue(reactor: reactor, mode: .fixSession, orders: .loopback(),
+                                         feedDestination: .loopback(port: UInt16(feedPort)))
+        state.venuePort.store(Int(venue.localOrderAddress.port), ordering: .releasing)
+        guard reactor.run(timeoutNanoseconds: 5_000_000_000, until: { venue.traderReady }) else {
+            throw TickToTradeError.setup("Quorum's trader did not log on within 5 s")
+        }
+        venue.publishOpeningBook(now: NetClock.now())
+        settle(reactor, nanoseconds: 20_000_000)
+        let recorded = measure(venue, into: &series)
+        state.stop.store(true, ordering: .releasing)
+        thread.join()
+        if let failure = state.failure { throw TickToTradeError.setup("the trader failed: \(failure)") }
+        // The trader's internal stamps, in the same order; drop its warm-up too.
+        for latency in state.samples.suffix(recorded) { series.internalLatency.record(latency) }
+    }
+
+    func reflexBlock(path: String, into series: inout TickToTradeSeries) throws {
+        let reactor = try Reactor(.init(mode: .busyPoll))
+        // A free UDP port for the reflex: bind one, note it, let it go.
+        let probe = try reactor.udpSender(bind: .loopback())
+        let feedPort = probe.localAddress.port
+        probe.close()
+        reactor.poll()
+        let venue = try TickToTradeVenue(reactor: reactor, mode: .rawFIX, orders: .loopback(),
+                                         feedDestination: .loopback(port: feedPort))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        process.arguments = ["-c", "\(traderCore)", path, "-u", "\(feedPort)", "-c", "127.0.0.1:\(venue.localOrderAddress.port)"]
+        do {
+            try process.run()
+        } catch {
+            throw TickToTradeError.setup("cannot start the C reflex \(path) under taskset: \(error)")
+        }
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        guard reactor.run(timeoutNanoseconds: 5_000_000_000, until: { venue.traderReady || !process.isRunning }),
+              process.isRunning
+        else {
+            throw TickToTradeError.setup("the C reflex \(path) did not connect within 5 s")
+        }
+        venue.publishOpeningBook(now: NetClock.now())  // the reflex answers these too; not timed
+        settle(reactor, nanoseconds: 20_000_000)
+        _ = measure(venue, into: &series)
+    }
+}
