@@ -57,5 +57,17 @@ let package = Package(
             path: "Benchmarks/BookBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Matching + ITCH encoding + MoldUDP64 packing for the exchange simulator (no sockets).
+        .executableTarget(
+            name: "ExchangeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumExchange", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+                .product(name: "QuorumMarketTools", package: "Quorum"),
+            ],
+            path: "Benchmarks/ExchangeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

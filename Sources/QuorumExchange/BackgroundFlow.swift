@@ -73,6 +73,14 @@ public final class BackgroundFlow {
 
     deinit { _refs.deallocate() }
 
+    /// Forgets every source reference and zeroes the counters (a new day; empty the
+    /// engines with `MatchingEngine.removeAll()` too). - Complexity: O(table capacity).
+    public func removeAll() {
+        _refs.removeAll()
+        _liveRefs = 0
+        _counters = BackgroundFlowCounters()
+    }
+
     /// Source references currently mapped to engine orders.
     public var mappedOrders: Int { _liveRefs }
 

@@ -29,7 +29,10 @@ public final class Exchange {
     /// Allocates the engine: call before the session.
     @discardableResult
     public func addSymbol(_ stock: Stock, locate: StockLocate? = nil) -> MatchingEngine? {
-        let l = locate ?? StockLocate(UInt16(truncatingIfNeeded: engines.count + 1))
+        var l = locate ?? StockLocate(1)
+        if locate == nil {
+            while l.rawValue != 0 && _slotOfLocate[Int(l.rawValue)] >= 0 { l = StockLocate(l.rawValue &+ 1) }
+        }
         if let existing = _locateOfStock[stock] {
             return existing == l ? engines[Int(_slotOfLocate[Int(l.rawValue)])] : nil
         }

@@ -35,6 +35,12 @@ struct _UnsafeRefMap<Value: BitwiseCopyable> {
         _values.deallocate()
     }
 
+    /// Empties the map. - Complexity: O(capacity).
+    @usableFromInline
+    func removeAll() {
+        _keys.update(repeating: 0, count: _mask + 1)
+    }
+
     /// Fibonacci hashing: the top bits of key × 2^64/φ spread sequential references evenly.
     @inlinable @inline(__always)
     func _home(_ key: UInt64) -> Int {

@@ -177,3 +177,36 @@ struct DigestSink: MatchingEvents {
         #expect(fast.due(at: 20 * 3600 * 1_000_000_000) == 720_000_000_000)  // no overflow
     }
 }
+
+@Suite struct BackgroundFlowResetTests {
+    @Test func removeAllStartsANewDay() {
+        let x = Exchange()
+        let flow = BackgroundFlow(exchange: x, maxLiveOrders: 4)
+        var sink = RecordingSink()
+        let h = ITCH.Header(stockLocate: StockLocate(3), timestamp: t0)
+        flow.apply(.stockDirectory(ITCH.StockDirectory(
+            header: h, stock: Stock("CCC"), marketCategory: 0x51, financialStatusIndicator: 0x4E, roundLotSize: 100,
+            roundLotsOnly: 0x4E, issueClassification: 0x43, issueSubType: 0x5A20, authenticity: 0x50,
+            shortSaleThresholdIndicator: 0x4E, ipoFlag: 0x4E, luldReferencePriceTier: 0x31, etpFlag: 0x4E,
+            etpLeverageFactor: 0, inverseIndicator: 0x4E)), timestamp: t0, &sink)
+        #expect(x.locate(of: Stock("CCC")) == StockLocate(3))
+        for i in 1...5 {
+            flow.apply(.addOrder(ITCH.AddOrder(header: h, orderRef: OrderRef(UInt64(i)), side: .buy, shares: Qty(1),
+                                               stock: Stock("CCC"), price: Price(UInt32(i)))), timestamp: t0, &sink)
+        }
+        // Five rest on the book; only four fit the table.
+        #expect(flow.mappedOrders == 4 && flow.counters.referenceTableFull == 1)
+        x.engine(StockLocate(3))!.removeAll()
+        flow.removeAll()
+        #expect(flow.mappedOrders == 0 && flow.counters == BackgroundFlowCounters())
+        flow.apply(.orderDelete(ITCH.OrderDelete(header: h, orderRef: OrderRef(1))), timestamp: t0, &sink)
+        #expect(flow.counters.orphaned == 1)
+        flow.apply(.addOrder(ITCH.AddOrder(header: h, orderRef: OrderRef(1), side: .sell, shares: Qty(7),
+                                           stock: Stock("CCC"), price: Price(9))), timestamp: t0, &sink)
+        #expect(flow.mappedOrders == 1 && x.engine(StockLocate(3))!.bestAsk == BookQuote(price: Price(9), qty: 7))
+        // The default locate skips the ones taken.
+        #expect(x.addSymbol(Stock("DDD"))?.locate == StockLocate(1))
+        #expect(x.addSymbol(Stock("EEE"), locate: StockLocate(2)) != nil)
+        #expect(x.addSymbol(Stock("FFF"))?.locate == StockLocate(4))
+    }
+}

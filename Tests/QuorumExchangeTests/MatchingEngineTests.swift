@@ -273,4 +273,29 @@ import Testing
         #expect(levels(e, .buy).map(\.qty) == expected)
         #expect(levels(e, .buy).map(\.price.rawValue) == model.keys.sorted(by: >))
     }
+
+    @Test func removeAllEmptiesTheBookAndKeepsWorking() {
+        let e = makeEngine(maxOrders: 8, maxLevels: 4)
+        var sink = RecordingSink()
+        for i in 0..<4 {
+            e.submit(buy(UInt32(100 - i), 10), timestamp: t0, &sink)
+            e.submit(sell(UInt32(200 + i), 10), timestamp: t0, &sink)
+        }
+        #expect(e.orderCount == 8 && e.levelCount(.buy) == 4)
+        sink.reset()
+        e.removeAll()
+        #expect(sink.events.isEmpty && e.orderCount == 0 && e.levelCount(.buy) == 0 && e.levelCount(.sell) == 0)
+        #expect(e.order(OrderRef(1)) == nil && e.bestBid.isEmpty && e.bestAsk.isEmpty)
+        // The full capacity is available again.
+        for i in 0..<4 {
+            #expect(e.submit(buy(UInt32(50 - i), 1), timestamp: t0, &sink).resting == Qty(1))
+            #expect(e.submit(sell(UInt32(60 + i), 1), timestamp: t0, &sink).resting == Qty(1))
+        }
+        #expect(e.submit(sell(70, 1), timestamp: t0, &sink).rejection == .orderPoolFull)
+        // With the pool full a limit order is refused up front even if it would trade first
+        // (it might have to rest); an IOC is not.
+        #expect(e.submit(buy(60, 2), timestamp: t0, &sink).rejection == .orderPoolFull)
+        let ioc = e.submit(buy(60, 2, .immediateOrCancel), timestamp: t0, &sink)
+        #expect(ioc.filled == Qty(1) && ioc.cancelled == Qty(1))
+    }
 }
