@@ -69,5 +69,15 @@ let package = Package(
             path: "Benchmarks/ExchangeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // FIX 4.4 codec: encode NewOrderSingle, parse + validate ExecutionReport.
+        .executableTarget(
+            name: "FIXBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumWire", package: "Quorum"),
+            ],
+            path: "Benchmarks/FIXBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

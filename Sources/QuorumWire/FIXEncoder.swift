@@ -37,6 +37,10 @@ public protocol FIXMessageBody: Equatable, Sendable {
 @frozen public struct _FIXWriter {
     public let base: UnsafeMutableRawPointer
     public var position: Int
+    /// The day of the last time written and where its `YYYYMMDD` is: SendingTime and
+    /// TransactTime share a date almost always, so the second copies 8 bytes.
+    @usableFromInline var _lastDay: Int64 = -1
+    @usableFromInline var _lastDatePosition = 0
 
     @inlinable @inline(__always)
     public init(_ base: UnsafeMutableRawPointer, position: Int) {
@@ -81,9 +85,14 @@ public protocol FIXMessageBody: Equatable, Sendable {
     @inlinable @inline(__always)
     public mutating func string(_ t: Int, _ s: FIXString) {
         tag(t)
-        let n = s.count
-        withUnsafeBytes(of: s._words) { (base + position).copyMemory(from: $0.baseAddress!, byteCount: n) }
-        position &+= n
+        // All 32 bytes in four stores (the buffer has room: FIX.maxMessageLength); the bytes
+        // past the string are overwritten by what follows.
+        let q = base + position
+        q.storeBytes(of: s._words.0, as: UInt64.self)
+        q.storeBytes(of: s._words.1, toByteOffset: 8, as: UInt64.self)
+        q.storeBytes(of: s._words.2, toByteOffset: 16, as: UInt64.self)
+        q.storeBytes(of: s._words.3, toByteOffset: 24, as: UInt64.self)
+        position &+= s.count
         byte(FIX.soh)
     }
 
@@ -116,7 +125,16 @@ public protocol FIXMessageBody: Equatable, Sendable {
     @inlinable @inline(__always)
     public mutating func time(_ t: Int, _ nanos: UInt64) {
         tag(t)
-        FIXTime.write(nanos, at: base + position)
+        let day = Int64(nanos / 86_400_000_000_000)
+        let p = base + position
+        if day == _lastDay {
+            p.storeBytes(of: base.loadUnaligned(fromByteOffset: _lastDatePosition, as: UInt64.self), as: UInt64.self)
+        } else {
+            FIXTime.writeDate(days: day, at: p)
+            _lastDay = day
+            _lastDatePosition = position
+        }
+        FIXTime.writeTimeOfDay(nanos, at: p + 8)
         position &+= FIXTime.length
         byte(FIX.soh)
     }

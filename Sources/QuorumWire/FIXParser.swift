@@ -68,15 +68,25 @@ public final class FIXParser {
         public init() {}
     }
 
-    public private(set) var counters = Counters()
     @usableFromInline let _index: _UnsafeFIXFieldIndex
-    @usableFromInline var _message: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    // Counters and the current message live in allocated memory rather than stored
+    // properties: a stored property of a class pays a dynamic exclusivity check per access,
+    // several per message on this path.
+    let _counters: UnsafeMutablePointer<Counters>
 
-    public init() { _index = _UnsafeFIXFieldIndex() }
+    public init() {
+        _index = _UnsafeFIXFieldIndex()
+        _counters = .allocate(capacity: 1)
+        _counters.initialize(to: Counters())
+    }
+
+    deinit { _counters.deallocate() }
+
+    public var counters: Counters { _counters.pointee }
 
     /// The message the last `.message` (or `.invalid`) result described. Its fields point into
     /// the buffer that was parsed: valid until that buffer changes or `parse` is called again.
-    @inlinable public var message: FIXMessageView { FIXMessageView(bytes: _message, index: _index) }
+    @inlinable public var message: FIXMessageView { FIXMessageView(bytes: _index.message, index: _index) }
 
     /// Looks at the message at the start of `bytes`.
     /// - Complexity: O(message length) for a message; O(bytes) when skipping garbage.
@@ -119,12 +129,12 @@ public final class FIXParser {
             Int(d0) * 100 + Int(d1) * 10 + Int(d2) == Int(_FIXChecksum.sum(p, count: trailer))
         else { return skipGarbage(p, n) }
 
-        _message = UnsafeRawBufferPointer(start: p, count: total)
+        _index.message = UnsafeRawBufferPointer(start: p, count: total)
         if let rejection = _index.index(p, from: bodyStart, to: trailer) {
-            counters.invalid &+= 1
+            _counters.pointee.invalid &+= 1
             return .invalid(length: total, rejection)
         }
-        counters.messages &+= 1
+        _counters.pointee.messages &+= 1
         return .message(length: total)
     }
 
@@ -136,8 +146,8 @@ public final class FIXParser {
             if p.load(fromByteOffset: k, as: UInt8.self) == 0x38, _matchesBeginString(p + k, count: min(10, n - k)) { break }
             k += 1
         }
-        counters.garbled &+= 1
-        counters.discardedBytes &+= UInt64(k)
+        _counters.pointee.garbled &+= 1
+        _counters.pointee.discardedBytes &+= UInt64(k)
         return .garbled(discarded: k)
     }
 
@@ -160,7 +170,8 @@ public final class FIXParser {
 public struct FIXMessageView {
     /// The whole message, `8=` to the trailer's SOH.
     public let bytes: UnsafeRawBufferPointer
-    @usableFromInline let index: _UnsafeFIXFieldIndex
+    // Not retained: the parser outlives every view it hands out (views live for one callback).
+    @usableFromInline unowned(unsafe) let index: _UnsafeFIXFieldIndex
 
     @inlinable init(bytes: UnsafeRawBufferPointer, index: _UnsafeFIXFieldIndex) {
         self.bytes = bytes
@@ -258,8 +269,9 @@ public struct FIXMessageView {
     static let possResend = 40
     static let count = 41
 
-    /// The field number of `tag`, or -1 for a tag the parser skips.
-    @inlinable static func field(forTag tag: Int) -> Int {
+    /// The field number of `tag`, or -1 for a tag the parser skips. Inlined so that a
+    /// constant tag folds to a constant field.
+    @inlinable @inline(__always) static func field(forTag tag: Int) -> Int {
         switch tag {
         case 35: return 0
         case 49: return 1
@@ -352,7 +364,7 @@ public struct FIXMessageView {
         }
     }
 
-    enum Kind {
+    enum Kind: UInt8 {
         case msgType, int, string, text, time, bool, price, qty
         case side, ordType, timeInForce, execType, ordStatus, cxlRejResponseTo
     }
@@ -417,14 +429,47 @@ public struct FIXMessageView {
     }
 
     @usableFromInline let entries: UnsafeMutablePointer<Entry>
-    @usableFromInline var present: UInt64 = 0
+    /// Word 0: the presence mask; words 1, 2: the current message's base and length.
+    @usableFromInline let words: UnsafeMutablePointer<UInt64>
+    /// Tag (< 512) → field number, or -1.
+    let fieldOfTag: UnsafeMutablePointer<Int8>
+    /// Field number → `Kind`.
+    let kindOfField: UnsafeMutablePointer<_FIXField.Kind>
 
     init() {
         entries = .allocate(capacity: 64)
         entries.initialize(repeating: Entry(start: 0, length: 0, value: 0), count: 64)
+        words = .allocate(capacity: 3)
+        words.initialize(repeating: 0, count: 3)
+        fieldOfTag = .allocate(capacity: 512)
+        for t in 0..<512 { (fieldOfTag + t).initialize(to: Int8(_FIXField.field(forTag: t))) }
+        kindOfField = .allocate(capacity: 64)
+        for f in 0..<64 { (kindOfField + f).initialize(to: f < _FIXField.count ? _FIXField.kind(f) : .text) }
     }
 
-    deinit { entries.deallocate() }
+    deinit {
+        entries.deallocate()
+        words.deallocate()
+        fieldOfTag.deallocate()
+        kindOfField.deallocate()
+    }
+
+    @usableFromInline var present: UInt64 {
+        @inline(__always) get { words[0] }
+        @inline(__always) set { words[0] = newValue }
+    }
+
+    @usableFromInline var message: UnsafeRawBufferPointer {
+        @inline(__always) get {
+            UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(words[1])), count: Int(words[2]))
+        }
+        @inline(__always) set {
+            words[1] = UInt64(UInt(bitPattern: newValue.baseAddress))
+            words[2] = UInt64(newValue.count)
+        }
+    }
+
+    @inline(__always) func field(ofTag tag: Int) -> Int { tag < 512 ? Int(fieldOfTag[tag]) : -1 }
 
     @inlinable @inline(__always) func has(_ f: Int) -> Bool { present & (1 << UInt64(f)) != 0 }
     @inlinable @inline(__always) func value(_ f: Int) -> Int64 { entries[f].value }
@@ -442,6 +487,12 @@ public struct FIXMessageView {
             var tag = 0
             let tagStart = i
             var c = p.load(fromByteOffset: i, as: UInt8.self)
+            if i &+ 8 <= end, let (t, k) = _tagFast(p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian) {
+                // The common case: 1 to 4 digits then '=' within the next eight bytes.
+                tag = t
+                i &+= k
+                c = 0x3D
+            }
             while c != 0x3D && c != FIX.soh {
                 let d = c &- 0x30
                 if d >= 10 || i - tagStart >= 6 { tag = -1 }
@@ -453,8 +504,7 @@ public struct FIXMessageView {
             var valueStart = i
             if c == 0x3D {
                 valueStart = i + 1
-                i = valueStart
-                while p.load(fromByteOffset: i, as: UInt8.self) != FIX.soh { i += 1 }
+                i = _findSOH(p, from: valueStart, end: end)
             }
             let valueLength = i - valueStart
             i += 1  // past SOH
@@ -463,8 +513,8 @@ public struct FIXMessageView {
             if failure != nil {
                 // Keep looking only for MsgSeqNum and PossDupFlag, for the Reject and the
                 // sequence check.
-                if tag == 34 || tag == 43, valueLength > 0, !has(_FIXField.field(forTag: tag)) {
-                    let f = _FIXField.field(forTag: tag)
+                if tag == 34 || tag == 43, valueLength > 0, !has(field(ofTag: tag)) {
+                    let f = field(ofTag: tag)
                     if let v = convert(f, p + valueStart, valueLength) { record(f, valueStart, valueLength, v) }
                 }
                 continue
@@ -481,7 +531,7 @@ public struct FIXMessageView {
                 failure = (.tagSpecifiedWithoutValue, tag)
                 continue
             }
-            let f = _FIXField.field(forTag: tag)
+            let f = field(ofTag: tag)
             if f < 0 { continue }
             if has(f) {
                 failure = (.tagAppearsMoreThanOnce, tag)
@@ -540,9 +590,48 @@ public struct FIXMessageView {
             possDupFlag: has(_FIXField.possDupFlag) && value(_FIXField.possDupFlag) != 0)
     }
 
+    /// The position of the first SOH at or after `i`; `p[end - 1]` is SOH, so it stops there
+    /// at the latest. Eight bytes at a time: XOR with 0x01… turns SOH into zero, and the
+    /// zero-byte test marks the first zero exactly (false marks appear only above a true one).
+    @inline(__always)
+    func _findSOH(_ p: UnsafeRawPointer, from start: Int, end: Int) -> Int {
+        var j = start
+        while j &+ 8 <= end {
+            let w = p.loadUnaligned(fromByteOffset: j, as: UInt64.self).littleEndian ^ 0x0101_0101_0101_0101
+            let z = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+            if z != 0 { return j &+ (z.trailingZeroBitCount >> 3) }
+            j &+= 8
+        }
+        while p.load(fromByteOffset: j, as: UInt8.self) != FIX.soh { j &+= 1 }
+        return j
+    }
+
+    /// A tag of 1 to 4 digits followed by '=' at the start of `w` (eight bytes, first byte
+    /// lowest): its value and length, or nil to take the byte-at-a-time path.
+    @inline(__always)
+    func _tagFast(_ w: UInt64) -> (Int, Int)? {
+        let e = w ^ 0x3D3D_3D3D_3D3D_3D3D  // '=' → 0
+        let z = (e &- 0x0101_0101_0101_0101) & ~e & 0x8080_8080_8080_8080
+        let k = z.trailingZeroBitCount >> 3  // bytes before the first '='
+        guard k >= 1 && k <= 4 else { return nil }
+        let mask: UInt64 = (1 << UInt64(k &* 8)) &- 1
+        let digits = w & mask
+        // Each byte 0x30...0x39: high nibble 3, low nibble + 6 stays below 16.
+        guard (digits & 0xF0F0_F0F0_F0F0_F0F0) == (0x3030_3030_3030_3030 & mask),
+            ((digits & 0x0F0F_0F0F_0F0F_0F0F) &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 & mask == 0
+        else { return nil }
+        let d0 = Int(w & 0xF), d1 = Int((w >> 8) & 0xF), d2 = Int((w >> 16) & 0xF), d3 = Int((w >> 24) & 0xF)
+        switch k {
+        case 1: return (d0, 1)
+        case 2: return (d0 &* 10 &+ d1, 2)
+        case 3: return (d0 &* 100 &+ d1 &* 10 &+ d2, 3)
+        default: return (d0 &* 1000 &+ d1 &* 100 &+ d2 &* 10 &+ d3, 4)
+        }
+    }
+
     @inline(__always)
     func record(_ f: Int, _ start: Int, _ length: Int, _ v: Int64) {
-        entries[f] = Entry(start: Int32(start), length: Int32(length), value: v)
+        entries[f] = Entry(start: Int32(truncatingIfNeeded: start), length: Int32(truncatingIfNeeded: length), value: v)
         present |= 1 << UInt64(f)
     }
 
@@ -558,7 +647,8 @@ public struct FIXMessageView {
     @inline(__always)
     func convertChecked(_ f: Int, _ p: UnsafeRawPointer, _ n: Int) -> Result<Int64, Bad> {
         @inline(__always) func byte(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
-        switch _FIXField.kind(f) {
+        let kind = kindOfField[f]
+        switch kind {
         case .string:
             return n <= FIXString.capacity ? .success(0) : .failure(Bad(reason: .valueIncorrect))
         case .text, .msgType:
@@ -578,7 +668,7 @@ public struct FIXMessageView {
         case .qty, .price:
             // digits [ '.' digits ]; a price keeps 4 decimals, a quantity none; more decimals
             // must be zeros.
-            let decimals = _FIXField.kind(f) == .price ? 4 : 0
+            let decimals = kind == .price ? 4 : 0
             var v: Int64 = 0
             var k = 0
             var wholeDigits = 0
@@ -632,7 +722,7 @@ public struct FIXMessageView {
             guard n == 1 else { return .failure(Bad(reason: .incorrectDataFormat)) }
             let b = byte(0)
             let ok: Bool
-            switch _FIXField.kind(f) {
+            switch kind {
             case .side: ok = FIXSide(rawValue: b) != nil
             case .ordType: ok = FIXOrdType(rawValue: b) != nil
             case .timeInForce: ok = FIXTimeInForce(rawValue: b) != nil

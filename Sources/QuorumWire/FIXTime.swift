@@ -5,26 +5,47 @@ public enum FIXTime {
     public static let length = 21
 
     /// Writes `YYYYMMDD-HH:MM:SS.sss` (milliseconds, truncated) for `nanos` at `p`.
-    /// - Complexity: O(1); a handful of divisions.
+    /// - Complexity: O(1); a handful of multiplications by reciprocals.
     @inlinable
     public static func write(_ nanos: UInt64, at p: UnsafeMutableRawPointer) {
-        let millis = nanos / 1_000_000
-        let secs = millis / 1000
-        let days = Int64(secs / 86_400)
-        var sod = Int(secs % 86_400)
+        writeDate(days: Int64(nanos / 86_400_000_000_000), at: p)
+        writeTimeOfDay(nanos, at: p + 8)
+    }
+
+    /// `YYYYMMDD` for a day number (days since 1970-01-01).
+    @inlinable @inline(__always)
+    public static func writeDate(days: Int64, at p: UnsafeMutableRawPointer) {
         let (y, m, d) = civil(fromDays: days)
-        _FIXDigits.write(UInt64(y), count: 4, at: p)
-        _FIXDigits.write(UInt64(m), count: 2, at: p + 4)
-        _FIXDigits.write(UInt64(d), count: 2, at: p + 6)
-        p.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 8, as: UInt8.self)
-        _FIXDigits.write(UInt64(sod / 3600), count: 2, at: p + 9)
+        put2(y / 100, at: p)
+        put2(y % 100, at: p + 2)
+        put2(m, at: p + 4)
+        put2(d, at: p + 6)
+    }
+
+    /// `-HH:MM:SS.sss` (13 bytes) for the time of day of `nanos`.
+    @inlinable @inline(__always)
+    public static func writeTimeOfDay(_ nanos: UInt64, at p: UnsafeMutableRawPointer) {
+        let millis = nanos / 1_000_000
+        let ms = Int(millis % 1000)
+        var sod = Int((millis / 1000) % 86_400)
+        p.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self)
+        put2(sod / 3600, at: p + 1)
         sod %= 3600
-        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 11, as: UInt8.self)
-        _FIXDigits.write(UInt64(sod / 60), count: 2, at: p + 12)
-        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 14, as: UInt8.self)
-        _FIXDigits.write(UInt64(sod % 60), count: 2, at: p + 15)
-        p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 17, as: UInt8.self)
-        _FIXDigits.write(millis % 1000, count: 3, at: p + 18)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 3, as: UInt8.self)
+        put2(sod / 60, at: p + 4)
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 6, as: UInt8.self)
+        put2(sod % 60, at: p + 7)
+        p.storeBytes(of: UInt8(ascii: "."), toByteOffset: 9, as: UInt8.self)
+        p.storeBytes(of: UInt8(truncatingIfNeeded: ms / 100) &+ 0x30, toByteOffset: 10, as: UInt8.self)
+        put2(ms % 100, at: p + 11)
+    }
+
+    /// Two decimal digits of `v` (0...99) in one 16-bit store.
+    @inlinable @inline(__always)
+    static func put2(_ v: Int, at p: UnsafeMutableRawPointer) {
+        let hi = v / 10
+        let lo = v &- hi &* 10
+        p.storeBytes(of: UInt16(truncatingIfNeeded: (hi &+ 0x30) | ((lo &+ 0x30) << 8)).littleEndian, as: UInt16.self)
     }
 
     /// Parses `YYYYMMDD-HH:MM:SS` with an optional fraction of 3, 6 or 9 digits.
