@@ -112,7 +112,7 @@ public final class FIXSession {
 
         public init(role: Role, senderCompID: FIXString, targetCompID: FIXString, heartBtInt: Int = 30,
                     resetSeqNumOnLogon: Bool = false, sequenceFilePath: String? = nil,
-                    resendStoreCapacity: Int = 4096, resendSlotSize: Int = 256,
+                    resendStoreCapacity: Int = 4096, resendSlotSize: Int = 512,
                     logonTimeoutNanoseconds: UInt64 = 10_000_000_000, logoutTimeoutNanoseconds: UInt64 = 2_000_000_000) {
             self.role = role
             self.senderCompID = senderCompID

@@ -547,6 +547,12 @@ public struct FIXMessageView {
                 entries[f].value = Int64(p.load(fromByteOffset: valueStart, as: UInt8.self))
                 continue
             }
+            if kindOfField[f] == .string {
+                // Strings (a third of the fields) need only their length checked.
+                if valueLength <= FIXString.capacity { record(f, valueStart, valueLength, 0) }
+                else { failure = (.valueIncorrect, tag) }
+                continue
+            }
             switch convertChecked(f, p + valueStart, valueLength) {
             case .success(let v): record(f, valueStart, valueLength, v)
             case .failure(let reason): failure = (reason.reason, tag)
