@@ -122,26 +122,40 @@ import Testing
         let retransmit = try subscriber.reactor.udpReceiver(bind: .loopback(), handler: Ignore())
         try subscriber.connect(retransmission: retransmit.localAddress)
         let sender = try subscriber.reactor.udpSender(connect: subscriber.client.socket.localAddress)
-        // Garbage: too short for a header; a count that runs past the end; random bytes.
-        let garbage: [[UInt8]] = [
-            [1, 2, 3],
-            Array(repeating: 0x41, count: 10) + [0, 0, 0, 0, 0, 0, 0, 1] + [0, 5] + [0, 40, 0x53],
-            (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) },
-        ]
-        for g in garbage { g.withUnsafeBytes { _ = sender.send($0) } }
-        // Then a good packet of session "QUORUMSIM1" with one system event at sequence 1.
-        var packet = [UInt8](repeating: 0, count: 64)
-        let event = ITCHMessage.systemEvent(ITCH.SystemEvent(header: ITCH.Header(stockLocate: StockLocate(0), timestamp: Timestamp(1)),
-                                                              eventCode: UInt8(ascii: "O")))
-        let n = try packet.withUnsafeMutableBytes { buf throws(WireError) -> Int in
-            var w = try MoldUDP64.PacketWriter(buf, session: SessionID("QUORUMSIM1"), sequence: 1)
-            try w.append(event)
-            return w.finish()
+        // Good packets of session "QUORUMSIM1", one system event each, at sequences 1 and 2.
+        func good(_ sequence: UInt64) throws -> [UInt8] {
+            var packet = [UInt8](repeating: 0, count: 64)
+            let event = ITCHMessage.systemEvent(ITCH.SystemEvent(
+                header: ITCH.Header(stockLocate: StockLocate(0), timestamp: Timestamp(sequence)), eventCode: UInt8(ascii: "O")))
+            let n = try packet.withUnsafeMutableBytes { buf throws(WireError) -> Int in
+                var w = try MoldUDP64.PacketWriter(buf, session: SessionID("QUORUMSIM1"), sequenceNumber: sequence)
+                try w.append(event)
+                return w.finish()
+            }
+            return Array(packet[0..<n])
         }
-        packet.withUnsafeBytes { _ = sender.send(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        #expect(subscriber.reactor.run(timeoutNanoseconds: 5_000_000_000) { subscriber.sink.applied == 1 })
+        // Garbage between them: too short for a header; a message block running past the end
+        // of the datagram; random bytes; another session's packet.
+        var other = try good(2)
+        other[0] = UInt8(ascii: "X")
+        let datagrams: [[UInt8]] = [
+            try good(1),
+            [1, 2, 3],
+            Array("QUORUMSIM1".utf8) + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 5] + [0, 40, 0x53],
+            (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) },
+            other,
+            try good(2),
+        ]
+        for d in datagrams {
+            d.withUnsafeBytes { _ = sender.send($0) }
+            subscriber.reactor.poll()
+        }
+        #expect(subscriber.reactor.run(timeoutNanoseconds: 5_000_000_000) { subscriber.sink.applied == 2 })
         let c = subscriber.client.receiver.counters
-        #expect(c.malformed + c.otherSession >= 2)
-        #expect(c.messagesDelivered == 1)
+        #expect(c.malformed == 3)  // the short one, the overrun, the random bytes (their count overruns too)
+        #expect(c.shortPackets == 1)
+        #expect(c.otherSession == 1)  // "X…"
+        #expect(c.messagesDelivered == 2 && c.gapsDetected == 0)
+        #expect(subscriber.sink.books.systemEvent == UInt8(ascii: "O"))
     }
 }
