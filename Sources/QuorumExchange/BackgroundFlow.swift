@@ -244,6 +244,12 @@ public final class BackgroundFlow {
         return n
     }
 
+    /// Returns messages released but not sent (the sender was busy); they are due again.
+    @inlinable
+    public mutating func giveBack(_ count: Int) {
+        _released -= Swift.min(_released, UInt64(Swift.max(0, count)))
+    }
+
     /// When the next message is due (for arming a timer).
     @inlinable
     public var nextDue: UInt64 {

@@ -49,6 +49,8 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         public var packetsHeld: UInt64 = 0
         public var fixCuts: UInt64 = 0
         public var fixCorrupted: UInt64 = 0
+        /// Packets the UDP socket had no send slot for (lost without being asked to be).
+        public var feedSendsRefused: UInt64 = 0
         public init() {}
     }
 
@@ -64,7 +66,11 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
     public let feedSocket: UDPSocket
     public private(set) var retransmitSocket: UDPSocket?
 
-    var _day: SyntheticDay
+    /// The whole synthetic day as day-file bytes, generated before the flow starts so the
+    /// send loop only decodes (generating costs as much again as matching and publishing).
+    let _day: UnsafeMutableRawBufferPointer
+    var _dayReader: ITCHDayFile.Reader
+    public private(set) var undecodableFlow: UInt64 = 0
     var _pacer: FlowPacer?
     var _packetFaults: PacketFaults
     let _packetPool: UnsafeMutableRawBufferPointer
@@ -85,7 +91,11 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         flow = BackgroundFlow(exchange: exchange)
         publisher = MoldPublisher(MoldPublisherConfig(session: SessionID(options.session),
                                                       maxPacketBytes: options.maxPacketBytes))
-        _day = SyntheticDay(options: options.flow)
+        let bytes = SyntheticDay.bytes(options: options.flow)
+        let day = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(1, bytes.count), alignment: 8)
+        bytes.withUnsafeBytes { day.copyMemory(from: $0) }
+        _day = day
+        _dayReader = ITCHDayFile.Reader(UnsafeRawBufferPointer(rebasing: day[0..<bytes.count]))
         _packetFaults = PacketFaults(options.packetFaults)
         let slots = options.packetFaults.reorderWindow + 2
         _packetPool = .allocate(byteCount: slots * MoldUDP64.maxPacketLength, alignment: 64)
@@ -108,7 +118,20 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         sink.flush()
     }
 
-    deinit { _packetPool.deallocate() }
+    deinit {
+        _packetPool.deallocate()
+        _day.deallocate()
+    }
+
+    /// The next flow message, or nil at the end of the day.
+    @inline(__always)
+    func _nextFlowMessage() -> ITCHMessage? {
+        while true {
+            guard let (_, bytes) = try? _dayReader.next() else { return nil }
+            if let m = try? ITCHMessage.decode(bytes) { return m }
+            undecodableFlow &+= 1
+        }
+    }
 
     /// Where the FIX acceptor and the retransmission server actually listen.
     public var ordersAddress: SocketAddress { listener?.localAddress ?? options.orders }
@@ -138,12 +161,20 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
             if due > 0 {
                 var sink = _sink(now: now)
                 let ts = Timestamp(now % 86_400_000_000_000)
-                while sent < due, let m = _day.next() {
-                    flow.apply(m, timestamp: ts, &sink)
-                    sent += 1
+                // In chunks, and only while the socket has send slots to spare: the flow waits
+                // for the kernel rather than dropping packets it was not asked to drop.
+                while sent < due && feedSocket.sendSlotsFree >= 8 {
+                    var chunk = 0
+                    while chunk < 32 && sent < due, let m = _nextFlowMessage() {
+                        flow.apply(m, timestamp: ts, &sink)
+                        sent += 1
+                        chunk += 1
+                    }
+                    if chunk == 0 { break }
                 }
+                if sent < due, _pacer != nil { _pacer!.giveBack(due - sent) }
                 counters.flowMessages &+= UInt64(sent)
-                if _day.remaining == 0 {
+                if _dayReader.position >= _dayReader.buffer.count {
                     exchange.endSession(timestamp: ts, &sink)
                     flowFinished = true
                 }
@@ -174,7 +205,7 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
     /// A packet from the publisher: through the fault decisions, then out.
     func _offerPacket(_ packet: UnsafeRawBufferPointer) {
         guard let slot = _freePackets.popLast() else {
-            _ = feedSocket.send(packet)  // more held than the window allows: send at once
+            _sendFeed(packet)  // more held than the window allows: send at once
             return
         }
         let base = _packetPool.baseAddress! + slot * MoldUDP64.maxPacketLength
@@ -193,9 +224,13 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
     func _drainPackets() {
         while let slot = _packetFaults.nextToSend() {
             let base = _packetPool.baseAddress! + slot * MoldUDP64.maxPacketLength
-            _ = feedSocket.send(UnsafeRawBufferPointer(start: base, count: _packetLengths[slot]))
+            _sendFeed(UnsafeRawBufferPointer(start: base, count: _packetLengths[slot]))
             _freePackets.append(slot)
         }
+    }
+
+    func _sendFeed(_ packet: UnsafeRawBufferPointer) {
+        if !feedSocket.send(packet) { counters.feedSendsRefused &+= 1 }
     }
 
     // MARK: Retransmission

@@ -16,7 +16,7 @@ struct Quorum: ParsableCommand {
         version: version,
         subcommands: [
             ConfigCommand.self, BenchCommand.self, RiskCommand.self, LobsterCommand.self,
-            ItchCommand.self, JournalCommand.self,
+            ItchCommand.self, JournalCommand.self, SimCommand.self,
         ]
     )
 }

@@ -102,6 +102,7 @@ import Testing
         let (sim, faulty) = try runSession(faults: faults)
         #expect(faulty.sink.sessionEnded)
         #expect(sim.counters.packetsDropped > 10 && sim.counters.packetsHeld > 0)
+        #expect(sim.counters.feedSendsRefused == 0 && cleanSim.counters.feedSendsRefused == 0)
         let counters = faulty.client.receiver.counters
         #expect(counters.gapsDetected > 0 && counters.requestsSent > 0)
         #expect(counters.messagesLost == 0 && faulty.sink.lostMessages == 0)
