@@ -145,32 +145,6 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Decode with `ITCH.OrderFields`: the book's fields of every message, read at per-type
-    // offsets from a table instead of through a branch per type.
-    Benchmark("Decode.syntheticDay.orderFields", configuration: dayConfiguration) { benchmark in
-        Fixture.day.withUnsafeBytes { raw in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                var reader = ITCHDayFile.Reader(raw)
-                var sum: UInt64 = 0
-                var errors = 0
-                while true {
-                    do {
-                        guard let frame = try reader.next() else { break }
-                        let f = try ITCH.OrderFields.decode(frame.bytes)
-                        sum &+= f.orderRef.rawValue &+ f.newOrderRef.rawValue &+ UInt64(f.price.rawValue)
-                            &+ UInt64(f.shares.rawValue) &+ UInt64(f.side.rawValue) &+ UInt64(f.messageType)
-                    } catch {
-                        errors += 1
-                    }
-                }
-                blackHole(sum)
-                blackHole(errors)
-            }
-            benchmark.stopMeasurement()
-        }
-    }
-
     Benchmark("Book: synthetic day, 10M messages, 50 symbols (decode + apply)", configuration: dayConfiguration) { benchmark in
         var manager = BookManager(config: Fixture.options.bookConfig)
         var events = IgnoreBookEvents()
