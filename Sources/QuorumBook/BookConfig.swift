@@ -28,6 +28,7 @@ public struct BookConfig: Sendable, Equatable {
         let orders = ordersPerSymbol.nextPowerOfTwoAtLeast(2)
         return orders * MemoryLayout<_Order>.stride + 2 * orders * MemoryLayout<_MapSlot>.stride
             + 2 * levelsPerSide * (MemoryLayout<_Level>.stride + MemoryLayout<_LadderEntry>.stride)
+            + 2 * (2 * Swift.max(levelsPerSide, 1)).nextPowerOfTwoAtLeast(4) * MemoryLayout<_MapSlot>.stride
     }
 }
 

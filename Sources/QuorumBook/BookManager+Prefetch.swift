@@ -38,12 +38,27 @@ extension BookManager {
         }
     }
 
+    /// The order reference of a raw ITCH message, as the `orderRef:` stages below take it:
+    /// the reference of an order message (A F E C X D U), nil for anything else. A caller that
+    /// hints one message in several stages reads it once with this.
+    /// - Complexity: O(1); reads only `message`.
+    @inlinable @inline(__always)
+    public static func referencedOrder(_ message: UnsafeRawBufferPointer) -> UInt64? {
+        _referencedOrder(message)
+    }
+
     /// Stage 1: hints the feed-wide table slot of the order `message` names (raw ITCH bytes
     /// of a message to be applied about `prefetchFarDistance` messages from now).
     /// - Complexity: O(1); reads only `message`.
     @inlinable @inline(__always)
     public func prefetchReference(_ message: UnsafeRawBufferPointer) {
         guard let ref = Self._referencedOrder(message) else { return }
+        prefetchReference(orderRef: ref)
+    }
+
+    /// Stage 1 for a reference already read with `referencedOrder(_:)`.
+    @inlinable @inline(__always)
+    public func prefetchReference(orderRef ref: UInt64) {
         cquorumbook_prefetch_write(_table.slotAddress(ref))
     }
 
@@ -53,9 +68,15 @@ extension BookManager {
     @inlinable @inline(__always)
     public func prefetchOrder(_ message: UnsafeRawBufferPointer) {
         guard let ref = Self._referencedOrder(message) else { return }
+        prefetchOrder(orderRef: ref)
+    }
+
+    /// Stage 2 for a reference already read with `referencedOrder(_:)`.
+    @inlinable @inline(__always)
+    public func prefetchOrder(orderRef ref: UInt64) {
         let s = _table.slot(ref)
         guard s.handle != _nil else { return }
-        let b = Int(s.handle >> _table.orderShift)
+        let b = Int(s.handle &>> _table.orderShift)  // &>> : orderShift < 31
         guard b < _bookCount else { return }
         cquorumbook_prefetch_write(UnsafeRawPointer(_books[b]._s.orders + Int(s.handle & _table.orderMask)))
     }
@@ -66,9 +87,15 @@ extension BookManager {
     @inlinable @inline(__always)
     public func prefetchQueue(_ message: UnsafeRawBufferPointer) {
         guard let ref = Self._referencedOrder(message) else { return }
+        prefetchQueue(orderRef: ref)
+    }
+
+    /// Stage 3 for a reference already read with `referencedOrder(_:)`.
+    @inlinable @inline(__always)
+    public func prefetchQueue(orderRef ref: UInt64) {
         let s = _table.slot(ref)
         guard s.handle != _nil else { return }
-        let b = Int(s.handle >> _table.orderShift)
+        let b = Int(s.handle &>> _table.orderShift)  // &>> : orderShift < 31
         guard b < _bookCount else { return }
         let storage = _books[b]._s
         let o = storage.orders[Int(s.handle & _table.orderMask)]

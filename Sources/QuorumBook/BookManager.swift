@@ -214,9 +214,9 @@ public struct BookManager: ~Copyable {
         counters.messages &+= 1  // &+= : a 64-bit message count cannot wrap in practice
         switch message {
         case .addOrder(let m):
-            _addOrder(m.header, m.orderRef, m.side, m.shares, m.stock, m.price, sequence, 0x41, &events)
+            _addOrder(m.header.stockLocate, m.orderRef, m.side, m.shares, m.stock, m.price, sequence, 0x41, &events)
         case .addOrderMPID(let m):
-            _addOrder(m.header, m.orderRef, m.side, m.shares, m.stock, m.price, sequence, 0x46, &events)
+            _addOrder(m.header.stockLocate, m.orderRef, m.side, m.shares, m.stock, m.price, sequence, 0x46, &events)
         case .orderExecuted(let m):
             let slot = _slot(m.header.stockLocate, sequence, 0x45, m.orderRef)
             if slot >= 0 {
@@ -296,22 +296,21 @@ public struct BookManager: ~Copyable {
 
     @inlinable @inline(__always)
     mutating func _addOrder<H: OrderBookEvents>(
-        _ header: ITCH.Header, _ ref: OrderRef, _ side: Side, _ shares: Qty, _ stock: Stock, _ price: Price,
+        _ locate: StockLocate, _ ref: OrderRef, _ side: Side, _ shares: Qty, _ stock: Stock, _ price: Price,
         _ sequence: UInt64, _ type: UInt8, _ events: inout H
     ) {
-        var slot = Int(_slotOfLocate[Int(header.stockLocate.rawValue)])
+        var slot = Int(_slotOfLocate[Int(locate.rawValue)])
         if slot < 0 {
             // No directory entry: open the book from the add's own symbol rather than drop
             // the order (replays of partial days start mid-stream).
-            slot = _openBook(header.stockLocate, stock)
+            slot = _openBook(locate, stock)
             if slot < 0 {
-                _record(.symbolsExhausted, sequence, type, header.stockLocate, ref)
+                _record(.symbolsExhausted, sequence, type, locate, ref)
                 return
             }
             counters.booksCreatedWithoutDirectory += 1
         }
-        _note(_add(slot, ref.rawValue, side, price.rawValue, shares.rawValue, &events), sequence, type,
-              header.stockLocate, ref)
+        _note(_add(slot, ref.rawValue, side, price.rawValue, shares.rawValue, &events), sequence, type, locate, ref)
     }
 
     // MARK: - Order operations through the feed-wide reference table
@@ -323,7 +322,7 @@ public struct BookManager: ~Copyable {
     func _find(_ b: Int, _ ref: UInt64) -> Int32 {
         let orders = _books[b]._s.orders
         let s = _table.slot(ref)
-        if s.handle != _nil && s.tag == UInt32(truncatingIfNeeded: ref) && Int(s.handle >> _table.orderShift) == b {
+        if s.handle != _nil && s.tag == UInt32(truncatingIfNeeded: ref) && Int(s.handle &>> _table.orderShift) == b {
             let h = s.handle & _table.orderMask
             let o = orders + Int(h)
             if o.pointee.ref == ref && o.pointee.level != _nil { return h }
@@ -354,7 +353,7 @@ public struct BookManager: ~Copyable {
     /// reference's slot is normally empty.
     @usableFromInline
     func _isLive(_ s: _MapSlot) -> Bool {
-        let b = Int(s.handle >> _table.orderShift)
+        let b = Int(s.handle &>> _table.orderShift)  // &>> : orderShift < 31
         guard b < _bookCount else { return false }
         let o = _books[b]._s.orders[Int(s.handle & _table.orderMask)]
         return o.level != _nil && UInt32(truncatingIfNeeded: o.ref) == s.tag

@@ -3,7 +3,7 @@ extension OrderBook {
     /// ladders strictly sorted (bids descending from the best, asks ascending), every level's
     /// total equal to the sum of its orders and its count to their number, FIFO links
     /// consistent both ways, every order findable by its reference, cached best prices equal
-    /// to the ladder tops, and pool accounting (live + free = capacity, for orders and levels).
+    /// to the ladder tops, the level index holding exactly the live levels, and pool accounting (live + free = capacity, for orders and levels).
     /// Crossing is not an invariant violation (crossed input exists); see `isCrossed`.
     ///
     /// - Complexity: O(capacity). For tests and diagnostics, not the hot path.
@@ -18,6 +18,7 @@ extension OrderBook {
                 guard e.level >= 0 && Int(e.level) < _s.levelCapacity else { return "side \(s): bad level handle" }
                 let l = _s.levels[Int(e.level)]
                 if Self._key(s, l.price) != e.key { return "side \(s): level price \(l.price) does not match key" }
+                if _s.levelIndex(s).find(e.key) != e.level { return "side \(s): level index misses level \(l.price)" }
                 var sum: UInt64 = 0
                 var count: UInt32 = 0
                 var prev = _nil
@@ -46,6 +47,12 @@ extension OrderBook {
                 if count != l.orderCount { return "level \(l.price): count \(l.orderCount) != \(count) orders" }
                 liveOrders += Int(count)
             }
+        }
+        for s in 0..<2 {
+            let index = _s.levelIndex(s)
+            var indexed = 0
+            for i in 0..<index.capacity where index.slots[i].handle != _nil { indexed += 1 }
+            if indexed != _count(s) { return "side \(s): level index holds \(indexed) entries for \(_count(s)) levels" }
         }
         if liveOrders != _orderCount { return "order count \(_orderCount) != \(liveOrders) queued" }
         var free = 0

@@ -7,7 +7,9 @@ import QuorumWire
 /// - an **order-reference map** (open addressing, linear probing, backward-shift delete);
 /// - a **level pool** of aggregates, each heading a FIFO queue of its orders (time priority);
 /// - per side a **ladder**: a sorted array of (key, level handle) entries with the best price
-///   at the *end*.
+///   at the *end*;
+/// - per side a **level index** (`_LevelIndex`): price → level handle, so an order joining an
+///   existing level never searches the ladder.
 ///
 /// Why a sorted array for the ladder: nearly all book traffic lands within a few levels of the
 /// best price, and with the best at the end those are the last few entries — found by a short
@@ -100,13 +102,13 @@ public struct OrderBook: ~Copyable {
     }
 
     /// The level at exactly `price`, or nil.
-    /// - Complexity: O(1) within 8 levels of the best, O(log levels) beyond.
+    /// - Complexity: O(1) expected.
     @inlinable
     public func level(_ side: Side, price: Price) -> DepthLevel? {
         let s = side == .buy ? 0 : 1
-        let (index, found) = _search(s, Self._key(s, price.rawValue))
-        guard found else { return nil }
-        let l = _s.levels[Int(_s.ladder(s)[index].level)]
+        let lh = _s.levelIndex(s).find(Self._key(s, price.rawValue))
+        guard lh != _nil else { return nil }
+        let l = _s.levels[Int(lh)]
         return DepthLevel(price: Price(l.price), qty: l.qty, orderCount: l.orderCount)
     }
 
@@ -301,6 +303,7 @@ public struct OrderBook: ~Copyable {
                     _freeOrder = h
                     h = next
                 }
+                _s.levelIndex(s).remove(ladder[i].key)
                 _s.levels[Int(lh)].tail = _freeLevel
                 _freeLevel = lh
             }
@@ -359,16 +362,15 @@ public struct OrderBook: ~Copyable {
         if side == .buy { s = 0 } else if side == .sell { s = 1 } else { return .invalidSide }
         guard qty > 0 else { return .zeroQuantity }
         guard _freeOrder != _nil else { return .orderPoolExhausted }
-        // Find or create the level.
+        // Find or create the level: the index first, the ladder only to place a new one.
         let key = Self._key(s, price)
-        let (index, found) = _search(s, key)
-        let ladder = _s.ladder(s)
-        let lh: Int32
-        if found {
-            lh = ladder[index].level
-        } else {
+        let levelIndex = _s.levelIndex(s)
+        var lh = levelIndex.find(key)
+        if lh == _nil {
             let n = _count(s)
             guard n < _s.levelsPerSide, _freeLevel != _nil else { return .levelsExhausted }
+            let (index, _) = _search(s, key)  // not found: the index has every live level
+            let ladder = _s.ladder(s)
             lh = _freeLevel
             _freeLevel = _s.levels[Int(lh)].tail
             _s.levels[Int(lh)] = _Level(price: price, orderCount: 0, qty: 0, head: _nil, tail: _nil)
@@ -379,6 +381,7 @@ public struct OrderBook: ~Copyable {
             }
             ladder[index] = _LadderEntry(key: key, level: lh)
             _setCount(s, n + 1)
+            levelIndex.insert(key, lh)
         }
         // Take an order node and queue it at the back of the level.
         let h = _freeOrder
@@ -425,7 +428,9 @@ public struct OrderBook: ~Copyable {
         let price = l.pointee.price
         let side: Side = s == 0 ? .buy : .sell
         if l.pointee.orderCount == 0 {
-            let (index, _) = _search(s, Self._key(s, price))  // found: the level is live
+            let key = Self._key(s, price)
+            _s.levelIndex(s).remove(key)
+            let (index, _) = _search(s, key)  // found: the level is live
             let n = _count(s)
             let ladder = _s.ladder(s)
             if index + 1 < n {

@@ -79,6 +79,8 @@ struct _UnsafeBookStorage {
     /// `ladders[0]` bids, `ladders[1]` asks; each holds `levelsPerSide` entries.
     @usableFromInline let ladders: (UnsafeMutablePointer<_LadderEntry>, UnsafeMutablePointer<_LadderEntry>)
     @usableFromInline let levelsPerSide: Int
+    /// `levelIndexes[0]` bids, `[1]` asks: ladder key → level handle (see `_LevelIndex`).
+    @usableFromInline let levelIndexes: (_LevelIndex, _LevelIndex)
 
     @usableFromInline
     init(config: BookConfig) {
@@ -89,6 +91,7 @@ struct _UnsafeBookStorage {
         orders = .allocate(capacity: orderCapacity)
         levels = .allocate(capacity: levelCapacity)
         ladders = (.allocate(capacity: levelsPerSide), .allocate(capacity: levelsPerSide))
+        levelIndexes = (_LevelIndex(levelCapacity: levelsPerSide), _LevelIndex(levelCapacity: levelsPerSide))
         // Touch everything now so first use on the hot path does not page-fault.
         for i in 0..<orderCapacity {
             (orders + i).initialize(to: _Order(ref: 0, price: 0, qty: 0, level: _nil, prev: _nil,
@@ -108,6 +111,13 @@ struct _UnsafeBookStorage {
         levels.deallocate()
         ladders.0.deallocate()
         ladders.1.deallocate()
+        levelIndexes.0.deallocate()
+        levelIndexes.1.deallocate()
+    }
+
+    @inlinable @inline(__always)
+    func levelIndex(_ side: Int) -> _LevelIndex {
+        side == 0 ? levelIndexes.0 : levelIndexes.1
     }
 
     @inlinable @inline(__always)

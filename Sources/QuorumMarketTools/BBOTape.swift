@@ -64,10 +64,12 @@ extension ITCHFileTools {
         while true {
             do {
                 guard let frame = try reader.next(hinting: manager) else { break }
-                let m = try ITCHMessage.decode(frame.bytes)
                 recorder.sequence = UInt64(messages)
-                recorder.timestamp = m.header.timestamp.rawValue
-                manager.apply(m, sequence: UInt64(frame.offset), &recorder)
+                // Every ITCH message has its header at 1..<11; `apply(bytes:)` rejects a
+                // shorter one before anything is recorded.
+                recorder.timestamp = frame.bytes.count >= 11
+                    ? ITCH.Header(_unchecked: frame.bytes.baseAddress!).timestamp.rawValue : 0
+                try manager.apply(bytes: frame.bytes, sequence: UInt64(frame.offset), &recorder)
             } catch {
                 errors += 1
             }

@@ -5,31 +5,71 @@ import QuorumWire
 /// `BookManager` about the frames a few messages ahead (see `BookManager+Prefetch.swift`), so
 /// the cache misses of upcoming order messages overlap with the work on the current one.
 ///
-/// Three trailing readers walk the same buffer ahead of the current one; a frame they cannot
-/// read (the end, a truncated tail) just gets no hint. Reading ahead only reads the buffer.
+/// One look-ahead cursor walks the frames `far` messages ahead of the current one and reads
+/// each frame's order reference once, into a ring of the last 16; the near and queue stages
+/// take their references from the ring instead of walking and parsing the frames again. A
+/// frame the cursor cannot read (the end, a truncated tail) just gets no hint. Reading ahead
+/// only reads the buffer.
 ///
 /// Not thread-safe. The buffer must outlive the reader.
 public struct PrefetchingDayFileReader {
     @usableFromInline var current: ITCHDayFile.Reader
-    @usableFromInline var queue: ITCHDayFile.Reader
-    @usableFromInline var near: ITCHDayFile.Reader
-    @usableFromInline var far: ITCHDayFile.Reader
+    /// Byte offset of the next frame the look-ahead cursor reads.
+    @usableFromInline var ahead: Int
+    /// Frames read by the look-ahead cursor so far.
+    @usableFromInline var aheadCount: Int
+    /// `ref[i & 15]`: the order reference of look-ahead frame `i`, `noRef` if it has none.
+    @usableFromInline var refs: _RefRing
+    @usableFromInline let farDistance: Int
+    @usableFromInline let nearLag: Int
+    @usableFromInline let queueLag: Int
 
+    /// The ring's sentinel: the frame names no order (a real reference this large would only
+    /// cost a useless hint).
+    @usableFromInline static var noRef: UInt64 { .max }
+
+    /// - Parameters: distances in messages ahead of the current one, each at most 15, with
+    ///   `far ≥ near ≥ queue`; larger values are clamped.
     public init(_ buffer: UnsafeRawBufferPointer,
                 far farDistance: Int = BookManager.prefetchFarDistance,
                 near nearDistance: Int = BookManager.prefetchNearDistance,
                 queue queueDistance: Int = BookManager.prefetchQueueDistance) {
         current = ITCHDayFile.Reader(buffer)
-        queue = current
-        near = current
-        far = current
-        for _ in 0..<queueDistance { _ = try? queue.next() }
-        for _ in 0..<nearDistance { _ = try? near.next() }
-        for _ in 0..<farDistance { _ = try? far.next() }
+        ahead = 0
+        aheadCount = 0
+        refs = _RefRing()
+        let far = Swift.min(Swift.max(farDistance, 0), 15)
+        let near = Swift.min(Swift.max(nearDistance, 0), far)
+        let queue = Swift.min(Swift.max(queueDistance, 0), near)
+        self.farDistance = far
+        nearLag = far - near
+        queueLag = far - queue
+        // Fill the ring with the first `far` frames; their early stages are simply skipped.
+        for _ in 0..<far { _ = _readAhead() }
     }
 
     /// Byte offset of the next frame.
     @inlinable public var position: Int { current.position }
+
+    /// Reads the next frame at the look-ahead cursor into the ring; returns its reference.
+    @inlinable @inline(__always)
+    mutating func _readAhead() -> UInt64 {
+        let buffer = current.buffer
+        var ref = Self.noRef
+        let remaining = buffer.count - ahead
+        if remaining >= 2, let base = buffer.baseAddress {
+            let len = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: ahead, as: UInt16.self)))
+            if remaining - 2 >= len {
+                ref = BookManager.referencedOrder(UnsafeRawBufferPointer(start: base + ahead + 2, count: len)) ?? Self.noRef
+                ahead += 2 + len
+            } else {
+                ahead = buffer.count
+            }
+        }
+        refs[aheadCount] = ref
+        aheadCount &+= 1  // &+= : one per frame of the buffer
+        return ref
+    }
 
     /// The next framed message (as `ITCHDayFile.Reader.next()`), after hinting `manager`.
     /// - Complexity: O(1).
@@ -37,9 +77,38 @@ public struct PrefetchingDayFileReader {
     public mutating func next(hinting manager: borrowing BookManager) throws(WireError)
         -> (offset: Int, bytes: UnsafeRawBufferPointer)?
     {
-        if let f = try? far.next() { manager.prefetchReference(f.bytes) }
-        if let f = try? near.next() { manager.prefetchOrder(f.bytes) }
-        if let f = try? queue.next() { manager.prefetchQueue(f.bytes) }
+        let i = aheadCount
+        let far = _readAhead()
+        if far != Self.noRef { manager.prefetchReference(orderRef: far) }
+        let near = refs[i &- nearLag]  // &- : a lag before the first frame reads a noRef slot
+        if near != Self.noRef { manager.prefetchOrder(orderRef: near) }
+        let queue = refs[i &- queueLag]
+        if queue != Self.noRef { manager.prefetchQueue(orderRef: queue) }
         return try current.next()
+    }
+}
+
+/// Sixteen references in place (no allocation), indexed modulo 16.
+@usableFromInline
+struct _RefRing {
+    @usableFromInline var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                                    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    @inlinable
+    init() {
+        let n = PrefetchingDayFileReader.noRef
+        storage = (n, n, n, n, n, n, n, n, n, n, n, n, n, n, n, n)
+    }
+
+    // Both accessors go through the tuple's own storage in place: a non-mutating
+    // `withUnsafeBytes(of:)` would copy all 128 bytes first.
+    @inlinable
+    subscript(i: Int) -> UInt64 {
+        @inline(__always) mutating get {
+            withUnsafeMutableBytes(of: &storage) { $0.load(fromByteOffset: (i & 15) &<< 3, as: UInt64.self) }
+        }
+        @inline(__always) set {
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: (i & 15) &<< 3, as: UInt64.self) }
+        }
     }
 }

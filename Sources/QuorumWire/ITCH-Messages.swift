@@ -1188,8 +1188,8 @@ extension ITCHMessage {
     /// offsets in the error are relative to `bytes`.
     /// - Complexity: O(1); reads only the message's own bytes; never allocates.
     // Asked to inline so a caller's switch on the result can fold into this one instead of
-    // building the enum in memory and re-reading it. Large callers (the `quorum itch bbo`
-    // replay loop) still call it out of line: perf shows it at 7-9% there.
+    // building the enum in memory and re-reading it. Large callers may still call it out of
+    // line; a book fed raw bytes should use `BookManager.apply(bytes:)`, which skips the enum.
     @inlinable @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> ITCHMessage {
         guard let p = bytes.baseAddress, bytes.count > 0 else {

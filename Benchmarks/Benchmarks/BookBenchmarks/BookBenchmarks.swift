@@ -172,6 +172,33 @@ let benchmarks: @Sendable () -> Void = {
         precondition(manager.counters.anomalies == 0, "the synthetic day must be clean")
     }
 
+    // The same day applied from the raw bytes (`BookManager.apply(bytes:…)`): one switch on
+    // the type byte, only the fields the book reads, no `ITCHMessage` in between.
+    Benchmark("Book.syntheticDay.applyBytes", configuration: dayConfiguration) { benchmark in
+        var manager = BookManager(config: Fixture.options.bookConfig)
+        var events = IgnoreBookEvents()
+        Fixture.day.withUnsafeBytes { raw in
+            var reader = ITCHDayFile.Reader(raw)
+            for i in 0..<Fixture.headerMessages {
+                let frame = try! reader.next()!
+                try! manager.apply(bytes: frame.bytes, sequence: UInt64(i), &events)
+            }
+            var ahead = PrefetchingDayFileReader(UnsafeRawBufferPointer(rebasing: raw[reader.position...]))
+            benchmark.startMeasurement()
+            var sequence = UInt64(Fixture.headerMessages)
+            while true {
+                do {
+                    guard let frame = try ahead.next(hinting: manager) else { break }
+                    try manager.apply(bytes: frame.bytes, sequence: sequence, &events)
+                } catch {}
+                sequence &+= 1
+            }
+            benchmark.stopMeasurement()
+        }
+        blackHole(manager.totalOrders)
+        precondition(manager.counters.anomalies == 0, "the synthetic day must be clean")
+    }
+
     Benchmark("Book: synthetic day with MarketUpdate per change", configuration: dayConfiguration) { benchmark in
         var manager = BookManager(config: Fixture.options.bookConfig)
         var tracker = BookChangeTracker()
