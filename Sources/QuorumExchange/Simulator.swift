@@ -22,14 +22,20 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         public var senderCompID: FIXString = "SIM"
         public var targetCompID: FIXString = "QUORUM"
         public var session = "QUORUMSIM1"
-        /// The background flow: a synthetic day by seed.
+        /// The background flow: a synthetic day by seed …
         public var flow = SyntheticDay.Options(symbols: 8, messages: 1_000_000, seed: 7, targetLiveOrdersPerSymbol: 500)
+        /// … or recorded day-file bytes (`Simulator.recordedFlow`), which win when set.
+        public var recordedFlow: [UInt8]? = nil
         /// Flow messages per second; 0 sends as fast as the loop goes.
         public var messagesPerSecond: UInt64 = 100_000
         public var maxPacketBytes = 1400
         public var packetFaults = PacketFaults.Config()
         /// Cut the FIX connection (once) after this many messages from the simulator (nil: never).
         public var fixCutAfter: Int? = nil
+        /// Hold the FIX stream (this message and what follows) for `fixDelayNanos` after this
+        /// many messages to the client (nil: never).
+        public var fixDelayAfter: Int? = nil
+        public var fixDelayNanos: UInt64 = 0
         /// Flip one byte in outgoing FIX messages at this rate.
         public var fixCorruption: FaultRate = .never
         public var fixSequenceFile: String? = nil
@@ -49,6 +55,7 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         public var packetsHeld: UInt64 = 0
         public var fixCuts: UInt64 = 0
         public var fixCorrupted: UInt64 = 0
+        public var fixDelays: UInt64 = 0
         /// Packets the UDP socket had no send slot for (lost without being asked to be).
         public var feedSendsRefused: UInt64 = 0
         public init() {}
@@ -81,6 +88,9 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
     var _nextToken: UInt64 = 1
     var _execID: UInt64 = 1
     var _streamFaults: StreamFaults
+    /// FIX bytes held back by a delay fault, and until when.
+    var _fixHeld: [UInt8] = []
+    var _fixHoldUntil: UInt64 = 0
     var _corruptor: MessageCorruptor
     let _clientOwner = Owner(1)
 
@@ -91,7 +101,7 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         flow = BackgroundFlow(exchange: exchange)
         publisher = MoldPublisher(MoldPublisherConfig(session: SessionID(options.session),
                                                       maxPacketBytes: options.maxPacketBytes))
-        let bytes = SyntheticDay.bytes(options: options.flow)
+        let bytes = options.recordedFlow ?? SyntheticDay.bytes(options: options.flow)
         let day = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(1, bytes.count), alignment: 8)
         bytes.withUnsafeBytes { day.copyMemory(from: $0) }
         _day = day
@@ -101,7 +111,8 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         _packetPool = .allocate(byteCount: slots * MoldUDP64.maxPacketLength, alignment: 64)
         _packetLengths = Array(repeating: 0, count: slots)
         _freePackets = Array((0..<slots).reversed())
-        _streamFaults = StreamFaults(.init(cutAfter: options.fixCutAfter))
+        _streamFaults = StreamFaults(.init(delayAfter: options.fixDelayAfter, delayNanos: options.fixDelayNanos,
+                                           cutAfter: options.fixCutAfter))
         _corruptor = MessageCorruptor(rate: options.fixCorruption, seed: options.packetFaults.seed)
         do {
             session = try FIXSession(options: .init(role: .acceptor, senderCompID: options.senderCompID,
@@ -131,6 +142,34 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
             if let m = try? ITCHMessage.decode(bytes) { return m }
             undecodableFlow &+= 1
         }
+    }
+
+    /// A recorded flow: an ITCH 5.0 day file, or LOBSTER messages converted to ITCH (orders
+    /// resting before the window come from `lobsterOrderbook`'s first row when given).
+    public static func recordedFlow(itchFile: String) throws(MarketToolError) -> [UInt8] {
+        let file = try MappedFile(path: itchFile)
+        return Array(file.bytes)
+    }
+
+    public static func recordedFlow(lobsterMessages: String, orderbook: String?, levels: Int,
+                                    symbol: String) throws(MarketToolError) -> [UInt8] {
+        let messages = try Lobster.readMessages(path: lobsterMessages)
+        var seed: Lobster.BookRow?
+        if let orderbook, let first = messages.first {
+            let rows = try Lobster.readBook(path: orderbook, levels: levels)
+            if let row = rows.first { seed = LobsterReplayer.rowBefore(first: first, after: row) }
+        }
+        var out: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 2 + ITCH.maxMessageLength)
+        _ = try LobsterToITCH.convert(messages, symbol: symbol, seed: seed) { (m: ITCHMessage) throws(MarketToolError) in
+            let n = scratch.withUnsafeMutableBytes { raw -> Int in
+                var w = ITCHDayFile.Writer(raw)
+                try! w.append(m)  // the scratch buffer fits the largest message
+                return w.position
+            }
+            out.append(contentsOf: scratch[0..<n])
+        }
+        return out
     }
 
     /// Where the FIX acceptor and the retransmission server actually listen.
@@ -182,7 +221,15 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
             }
         }
         _ = publisher.poll(now: now, &_packetsSink)  // heartbeats when idle
-        session.tick(now: now &+ _wallOffset)
+        if _fixHoldUntil != 0 && now >= _fixHoldUntil {
+            _fixHoldUntil = 0
+            if let c = _connection?.connection, !_fixHeld.isEmpty {
+                _fixHeld.withUnsafeBytes { _ = c.send($0) }
+            }
+            _fixHeld.removeAll(keepingCapacity: true)
+        }
+        // A fresh stamp: `now` predates this poll, whose events may be later than it.
+        session.tick(now: NetClock.now() &+ _wallOffset)
         return sent
     }
 
@@ -408,10 +455,19 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         switch _streamFaults.next() {
         case .cut where counters.fixCuts == 0:  // one cut per run: the reconnect must get through
             counters.fixCuts &+= 1
+            _fixHeld.removeAll(keepingCapacity: true)
             connection.close()
             return false
+        case .delay(let nanos):
+            counters.fixDelays &+= 1
+            _fixHoldUntil = NetClock.now() &+ nanos
         default:
             break
+        }
+        if _fixHoldUntil != 0 {
+            // Held: queue behind what is already held; `step` releases it all when due.
+            _fixHeld.append(contentsOf: bytes)
+            return true
         }
         if options.fixCorruption != .never {
             return connection.withSendBuffer(maximum: bytes.count) { out in

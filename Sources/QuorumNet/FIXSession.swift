@@ -514,6 +514,9 @@ public final class FIXSession {
     /// Heartbeats, test requests, the heartbeat timeout, logon/logout timeouts and the
     /// re-asking of an unanswered ResendRequest. Call at least a few times per HeartBtInt.
     public func tick(now: UInt64) {
+        // A stamp taken before the latest event (callers stamp once per loop turn) means no
+        // time has passed, not 584 years: every elapsed-time test below subtracts.
+        guard now >= stateSince && now >= lastReceivedAt else { return }
         switch state {
         case .disconnected:
             return
