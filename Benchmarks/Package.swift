@@ -79,5 +79,16 @@ let package = Package(
             path: "Benchmarks/FIXBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The io_uring reactor's loopback paths and the MoldUDP64 receive state machine.
+        .executableTarget(
+            name: "NetBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumNet", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+            ],
+            path: "Benchmarks/NetBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -8,6 +8,10 @@
 // CPU_SET macros: those need _GNU_SOURCE, and defining it here changes glibc's struct
 // definitions (fd_set) so that this module no longer agrees with Swift's Glibc module.
 #include <errno.h>
+// The kernel's io_uring.h first: liburing's bundled copy has the same include guard and is
+// then skipped, so this module's io_uring structs are the very ones swift-system's CSystem
+// declares, and a client that loads both modules (package-benchmark does) sees no clash.
+#include <linux/io_uring.h>
 #include <liburing.h>
 #include <linux/futex.h>
 #include <numa.h>

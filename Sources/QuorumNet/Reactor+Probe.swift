@@ -1,4 +1,4 @@
-import CURing
+internal import CURing
 
 /// The io_uring operations this kernel supports, as `io_uring_get_probe_ring` reports them.
 public struct IOURingProbe: Sendable {

@@ -1,4 +1,4 @@
-import CURing
+internal import CURing
 import Glibc
 
 /// Receives a TCP connection's events. Called on the reactor's thread from `poll`.

@@ -1,4 +1,4 @@
-import CURing
+internal import CURing
 import Glibc
 
 /// Receives a UDP socket's datagrams. Called on the reactor's thread from `poll`; the bytes

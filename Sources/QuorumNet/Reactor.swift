@@ -1,4 +1,4 @@
-import CURing
+internal import CURing
 import Glibc
 
 /// One io_uring and the sockets and timers served through it, owned by one loop (thread).
@@ -56,7 +56,7 @@ public final class Reactor {
     /// Whether the ring's own fd is registered (io_uring_register_ring_fd).
     public let ringFileDescriptorRegistered: Bool
 
-    @usableFromInline let _ring: UnsafeMutablePointer<io_uring>
+    let _ring: UnsafeMutablePointer<io_uring>
     let _cqes: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
     static let _batch = 64
 

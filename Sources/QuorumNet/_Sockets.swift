@@ -1,4 +1,4 @@
-import CURing
+internal import CURing
 import Glibc
 
 /// The few plain system calls the reactor makes while opening and closing sockets (never
