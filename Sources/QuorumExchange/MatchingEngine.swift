@@ -142,6 +142,18 @@ public final class MatchingEngine {
                             qty: Qty(o.qty), owner: Owner(o.owner), token: ClientToken(o.token))
     }
 
+    /// The handle of the live order `ref`, or -1. - Complexity: O(1) expected.
+    @inlinable @inline(__always)
+    func _find(_ ref: OrderRef) -> Int32 { _map.find(ref.rawValue) }
+
+    /// The order at a live handle.
+    @inlinable @inline(__always)
+    func _order(at h: Int32) -> RestingOrder {
+        let o = _orders[Int(h)]
+        return RestingOrder(ref: OrderRef(o.ref), side: o.side == 0 ? .buy : .sell, price: Price(o.price),
+                            qty: Qty(o.qty), owner: Owner(o.owner), token: ClientToken(o.token))
+    }
+
     /// Order references at a level, oldest first. Allocates: for tests and tools.
     public func queue(_ side: Side, _ depth: Int) -> [OrderRef] {
         let s = _sideIndex(side)
@@ -221,7 +233,13 @@ public final class MatchingEngine {
     @discardableResult
     public func cancel<S: MatchingEvents>(_ ref: OrderRef, owner: Owner, token: ClientToken,
                                           timestamp: Timestamp, _ sink: inout S) -> Qty? {
-        let h = _map.find(ref.rawValue)
+        _cancel(_map.find(ref.rawValue), ref, owner: owner, token: token, timestamp: timestamp, &sink)
+    }
+
+    /// `cancel` of the order at handle `h` (-1: unknown), found by the caller.
+    @inlinable
+    func _cancel<S: MatchingEvents>(_ h: Int32, _ ref: OrderRef, owner: Owner, token: ClientToken,
+                                    timestamp: Timestamp, _ sink: inout S) -> Qty? {
         guard h >= 0 else {
             _reject(.cancel, .unknownOrder, ref, owner, token, timestamp, &sink)
             return nil
@@ -256,7 +274,14 @@ public final class MatchingEngine {
     @discardableResult
     public func replace<S: MatchingEvents>(_ ref: OrderRef, price: Price, qty: Qty, owner: Owner,
                                            token: ClientToken, timestamp: Timestamp, _ sink: inout S) -> SubmitResult {
-        let h = _map.find(ref.rawValue)
+        _replace(_map.find(ref.rawValue), ref, price: price, qty: qty, owner: owner, token: token,
+                 timestamp: timestamp, &sink)
+    }
+
+    /// `replace` of the order at handle `h` (-1: unknown), found by the caller.
+    @inlinable
+    func _replace<S: MatchingEvents>(_ h: Int32, _ ref: OrderRef, price: Price, qty: Qty, owner: Owner,
+                                     token: ClientToken, timestamp: Timestamp, _ sink: inout S) -> SubmitResult {
         var reason: RejectReason? = nil
         if h < 0 {
             reason = .unknownOrder
