@@ -69,5 +69,15 @@ let package = Package(
             path: "Benchmarks/ExchangeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The same publisher path as a plain program (quick figure, callgrind).
+        .executableTarget(
+            name: "ExchangeThroughput",
+            dependencies: [
+                .product(name: "QuorumExchange", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+                .product(name: "QuorumMarketTools", package: "Quorum"),
+            ],
+            path: "Benchmarks/ExchangeThroughput"
+        ),
     ]
 )
