@@ -56,11 +56,19 @@ public final class BackgroundFlow {
     public let exchange: Exchange
     public let owner: Owner
     public var counters: BackgroundFlowCounters { _counters }
-    @usableFromInline var _counters = BackgroundFlowCounters()
+    /// Behind a pointer: no run-time exclusivity check per access (see `MatchingEngine._st`).
+    @usableFromInline let _st: UnsafeMutablePointer<(counters: BackgroundFlowCounters, liveRefs: Int)>
+    @inlinable var _counters: BackgroundFlowCounters {
+        get { _st.pointee.counters }
+        set { _st.pointee.counters = newValue }
+    }
+    @inlinable var _liveRefs: Int {
+        get { _st.pointee.liveRefs }
+        set { _st.pointee.liveRefs = newValue }
+    }
     /// Source order reference → engine order reference.
     @usableFromInline let _refs: _UnsafeRefMap<UInt64>
     @usableFromInline let _maxRefs: Int
-    @usableFromInline var _liveRefs: Int
 
     /// `maxLiveOrders`: most source orders alive at once over all symbols.
     public init(exchange: Exchange, maxLiveOrders: Int = 1 << 20, owner: Owner = .flow) {
@@ -68,10 +76,14 @@ public final class BackgroundFlow {
         self.owner = owner
         _maxRefs = max(1, maxLiveOrders)
         _refs = _UnsafeRefMap(maxKeys: _maxRefs, missing: 0)
-        _liveRefs = 0
+        _st = .allocate(capacity: 1)
+        _st.initialize(to: (BackgroundFlowCounters(), 0))
     }
 
-    deinit { _refs.deallocate() }
+    deinit {
+        _refs.deallocate()
+        _st.deallocate()
+    }
 
     /// Forgets every source reference and zeroes the counters (a new day; empty the
     /// engines with `MatchingEngine.removeAll()` too). - Complexity: O(table capacity).
