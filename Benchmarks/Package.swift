@@ -89,6 +89,17 @@ let package = Package(
             ],
             path: "Benchmarks/NetBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The same publisher path as a plain program (quick figure, callgrind).
+        .executableTarget(
+            name: "ExchangeThroughput",
+            dependencies: [
+                .product(name: "QuorumExchange", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+                .product(name: "QuorumMarketTools", package: "Quorum"),
+            ],
+            path: "Benchmarks/ExchangeThroughput"
         ),
     ]
 )

@@ -56,11 +56,19 @@ public final class BackgroundFlow {
     public let exchange: Exchange
     public let owner: Owner
     public var counters: BackgroundFlowCounters { _counters }
-    @usableFromInline var _counters = BackgroundFlowCounters()
+    /// Behind a pointer: no run-time exclusivity check per access (see `MatchingEngine._st`).
+    @usableFromInline let _st: UnsafeMutablePointer<(counters: BackgroundFlowCounters, liveRefs: Int)>
+    @inlinable var _counters: BackgroundFlowCounters {
+        get { _st.pointee.counters }
+        set { _st.pointee.counters = newValue }
+    }
+    @inlinable var _liveRefs: Int {
+        get { _st.pointee.liveRefs }
+        set { _st.pointee.liveRefs = newValue }
+    }
     /// Source order reference → engine order reference.
     @usableFromInline let _refs: _UnsafeRefMap<UInt64>
     @usableFromInline let _maxRefs: Int
-    @usableFromInline var _liveRefs: Int
 
     /// `maxLiveOrders`: most source orders alive at once over all symbols.
     public init(exchange: Exchange, maxLiveOrders: Int = 1 << 20, owner: Owner = .flow) {
@@ -68,10 +76,14 @@ public final class BackgroundFlow {
         self.owner = owner
         _maxRefs = max(1, maxLiveOrders)
         _refs = _UnsafeRefMap(maxKeys: _maxRefs, missing: 0)
-        _liveRefs = 0
+        _st = .allocate(capacity: 1)
+        _st.initialize(to: (BackgroundFlowCounters(), 0))
     }
 
-    deinit { _refs.deallocate() }
+    deinit {
+        _refs.deallocate()
+        _st.deallocate()
+    }
 
     /// Forgets every source reference and zeroes the counters (a new day; empty the
     /// engines with `MatchingEngine.removeAll()` too). - Complexity: O(table capacity).
@@ -100,34 +112,38 @@ public final class BackgroundFlow {
             _execute(m.header.stockLocate, m.orderRef, m.executedShares, timestamp, &sink)
         case .orderCancel(let m):
             _counters.partialCancels &+= 1
-            guard let (e, ref, o) = _live(m.header.stockLocate, m.orderRef) else { return }
+            guard let l = _live(m.header.stockLocate, m.orderRef) else { return }
+            let o = l.order
             if o.qty.rawValue > m.cancelledShares.rawValue {
-                let r = e.replace(ref, price: o.price, qty: Qty(o.qty.rawValue - m.cancelledShares.rawValue),
-                                  owner: owner, token: o.token, timestamp: timestamp, &sink)
+                let r = l.engine._replace(l.handle, o.ref, price: o.price,
+                                          qty: Qty(o.qty.rawValue - m.cancelledShares.rawValue),
+                                          owner: owner, token: o.token, timestamp: timestamp, &sink)
                 if !r.isAccepted { _counters.rejected &+= 1 }
             } else {
-                e.cancel(ref, owner: owner, token: o.token, timestamp: timestamp, &sink)
+                _ = l.engine._cancel(l.handle, o.ref, owner: owner, token: o.token, timestamp: timestamp, &sink)
                 _forget(m.orderRef)
             }
         case .orderDelete(let m):
             _counters.deletes &+= 1
-            guard let (e, ref, o) = _live(m.header.stockLocate, m.orderRef) else { return }
-            e.cancel(ref, owner: owner, token: o.token, timestamp: timestamp, &sink)
+            guard let l = _live(m.header.stockLocate, m.orderRef) else { return }
+            _ = l.engine._cancel(l.handle, l.order.ref, owner: owner, token: l.order.token, timestamp: timestamp, &sink)
             _forget(m.orderRef)
         case .orderReplace(let m):
             _counters.replaces &+= 1
-            guard let (e, ref, o) = _live(m.header.stockLocate, m.originalOrderRef) else { return }
+            guard let l = _live(m.header.stockLocate, m.originalOrderRef) else { return }
+            let e = l.engine
+            let o = l.order
             _forget(m.originalOrderRef)
             let r: SubmitResult
             if m.price == o.price && m.shares.rawValue <= o.qty.rawValue {
                 // The engine would keep this order's place; the source sent it to the back
                 // (U always does), so do that: cancel and enter anew.
-                e.cancel(ref, owner: owner, token: o.token, timestamp: timestamp, &sink)
+                _ = e._cancel(l.handle, o.ref, owner: owner, token: o.token, timestamp: timestamp, &sink)
                 r = e.submit(NewOrder(side: o.side, type: .limit, price: m.price, qty: m.shares, owner: owner,
                                       token: ClientToken(m.newOrderRef.rawValue)), timestamp: timestamp, &sink)
             } else {
-                r = e.replace(ref, price: m.price, qty: m.shares, owner: owner,
-                              token: ClientToken(m.newOrderRef.rawValue), timestamp: timestamp, &sink)
+                r = e._replace(l.handle, o.ref, price: m.price, qty: m.shares, owner: owner,
+                               token: ClientToken(m.newOrderRef.rawValue), timestamp: timestamp, &sink)
             }
             if !r.isAccepted {
                 _counters.rejected &+= 1
@@ -163,26 +179,32 @@ public final class BackgroundFlow {
     func _execute<S: MatchingEvents>(_ locate: StockLocate, _ sourceRef: OrderRef, _ qty: Qty, _ timestamp: Timestamp,
                                      _ sink: inout S) {
         _counters.executions &+= 1
-        guard let (e, _, o) = _live(locate, sourceRef) else { return }
+        guard let l = _live(locate, sourceRef) else { return }
+        let e = l.engine
+        let o = l.order
         let r = e.submit(NewOrder(side: o.side.opposite, type: .immediateOrCancel, price: o.price, qty: qty,
                                   owner: owner, token: ClientToken(0)), timestamp: timestamp, &sink)
         if !r.isAccepted { _counters.rejected &+= 1 }
         // A full execution of the source order ends it in the source; if the IOC traded
         // another order instead, the engine order lives on and the mapping is kept.
-        if e.order(o.ref) == nil { _forget(sourceRef) }
+        if e._find(o.ref) < 0 { _forget(sourceRef) }
     }
 
     /// The engine and live order a source reference maps to, or nil (counted as orphaned;
     /// a stale mapping is dropped).
     @inlinable
-    func _live(_ locate: StockLocate, _ sourceRef: OrderRef) -> (MatchingEngine, OrderRef, RestingOrder)? {
+    func _live(_ locate: StockLocate, _ sourceRef: OrderRef) -> _LiveOrder? {
         let ref = _refs.find(sourceRef.rawValue)
-        guard ref != 0, let e = exchange.engine(locate), let o = e.order(OrderRef(ref)), o.owner == owner else {
-            if ref != 0 { _forget(sourceRef) }
-            _counters.orphaned &+= 1
-            return nil
+        if ref != 0, let e = exchange.engine(locate) {
+            let h = e._find(OrderRef(ref))
+            if h >= 0 {
+                let o = e._order(at: h)
+                if o.owner == owner { return _LiveOrder(engine: e, handle: h, order: o) }
+            }
         }
-        return (e, OrderRef(ref), o)
+        if ref != 0 { _forget(sourceRef) }
+        _counters.orphaned &+= 1
+        return nil
     }
 
     @inlinable
@@ -203,6 +225,21 @@ public final class BackgroundFlow {
     @inlinable
     func _forget(_ sourceRef: OrderRef) {
         if _refs.remove(sourceRef.rawValue) { _liveRefs -= 1 }
+    }
+}
+
+/// A flow order found on its engine.
+@usableFromInline
+struct _LiveOrder {
+    @usableFromInline let engine: MatchingEngine
+    @usableFromInline let handle: Int32
+    @usableFromInline let order: RestingOrder
+
+    @inlinable
+    init(engine: MatchingEngine, handle: Int32, order: RestingOrder) {
+        self.engine = engine
+        self.handle = handle
+        self.order = order
     }
 }
 

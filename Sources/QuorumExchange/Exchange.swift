@@ -12,15 +12,23 @@ public final class Exchange {
     public let sequence: ExchangeSequence
     /// Engines in the order symbols were added.
     public private(set) var engines: [MatchingEngine]
-    @usableFromInline var _slotOfLocate: [Int32]
+    /// Engine by locate: a direct 64 Ki-entry table behind a pointer (one load, no run-time
+    /// exclusivity check as a stored array `var` would have).
+    @usableFromInline let _engineOfLocate: UnsafeMutablePointer<MatchingEngine?>
     @usableFromInline var _locateOfStock: [Stock: StockLocate]
 
     public init(config: MatchingConfig = MatchingConfig(), sequence: ExchangeSequence = ExchangeSequence()) {
         self.config = config
         self.sequence = sequence
         engines = []
-        _slotOfLocate = Array(repeating: -1, count: 1 << 16)
+        _engineOfLocate = .allocate(capacity: 1 << 16)
+        _engineOfLocate.initialize(repeating: nil, count: 1 << 16)
         _locateOfStock = [:]
+    }
+
+    deinit {
+        _engineOfLocate.deinitialize(count: 1 << 16)
+        _engineOfLocate.deallocate()
     }
 
     /// Adds a symbol under `locate` (default: the next unused locate from 1). Returns its
@@ -31,14 +39,14 @@ public final class Exchange {
     public func addSymbol(_ stock: Stock, locate: StockLocate? = nil) -> MatchingEngine? {
         var l = locate ?? StockLocate(1)
         if locate == nil {
-            while l.rawValue != 0 && _slotOfLocate[Int(l.rawValue)] >= 0 { l = StockLocate(l.rawValue &+ 1) }
+            while l.rawValue != 0 && _engineOfLocate[Int(l.rawValue)] != nil { l = StockLocate(l.rawValue &+ 1) }
         }
         if let existing = _locateOfStock[stock] {
-            return existing == l ? engines[Int(_slotOfLocate[Int(l.rawValue)])] : nil
+            return existing == l ? _engineOfLocate[Int(l.rawValue)] : nil
         }
-        guard l.rawValue != 0, _slotOfLocate[Int(l.rawValue)] < 0 else { return nil }
+        guard l.rawValue != 0, _engineOfLocate[Int(l.rawValue)] == nil else { return nil }
         let engine = MatchingEngine(locate: l, stock: stock, config: config, sequence: sequence)
-        _slotOfLocate[Int(l.rawValue)] = Int32(engines.count)
+        _engineOfLocate[Int(l.rawValue)] = engine
         _locateOfStock[stock] = l
         engines.append(engine)
         return engine
@@ -47,8 +55,7 @@ public final class Exchange {
     /// - Complexity: O(1).
     @inlinable
     public func engine(_ locate: StockLocate) -> MatchingEngine? {
-        let slot = _slotOfLocate[Int(locate.rawValue)]
-        return slot < 0 ? nil : engines[Int(slot)]
+        _engineOfLocate[Int(locate.rawValue)]
     }
 
     /// - Complexity: O(1) expected (a hash of the 8-byte symbol).

@@ -60,7 +60,10 @@ public final class MatchingEngine {
     public let stock: Stock
     public let config: MatchingConfig
     /// Stamped into every ITCH header this engine writes.
-    public var trackingNumber: UInt16
+    public var trackingNumber: UInt16 {
+        get { _st.pointee.trackingNumber }
+        set { _st.pointee.trackingNumber = newValue }
+    }
     public let sequence: ExchangeSequence
 
     @usableFromInline let _orders: UnsafeMutablePointer<_Order>
@@ -68,10 +71,26 @@ public final class MatchingEngine {
     /// Two ladders of `maxLevelsPerSide` rungs: buy at 0, sell at `maxLevelsPerSide`.
     @usableFromInline let _ladder: UnsafeMutablePointer<_Rung>
     @usableFromInline let _map: _UnsafeRefMap<Int32>
-    @usableFromInline var _count: (Int, Int)
-    @usableFromInline var _freeOrder: Int32
-    @usableFromInline var _freeLevel: Int32
-    @usableFromInline var _orderCount: Int
+    /// The mutable scalars live behind a pointer: stored `var`s of a class are checked for
+    /// exclusive access at run time on every access, which cost a quarter of the publisher
+    /// path's time; the pointer's memory is not.
+    @usableFromInline let _st: UnsafeMutablePointer<_EngineState>
+    @inlinable var _count: (Int, Int) {
+        get { (_st.pointee.bids, _st.pointee.asks) }
+        set { _st.pointee.bids = newValue.0; _st.pointee.asks = newValue.1 }
+    }
+    @inlinable var _freeOrder: Int32 {
+        get { _st.pointee.freeOrder }
+        set { _st.pointee.freeOrder = newValue }
+    }
+    @inlinable var _freeLevel: Int32 {
+        get { _st.pointee.freeLevel }
+        set { _st.pointee.freeLevel = newValue }
+    }
+    @inlinable var _orderCount: Int {
+        get { _st.pointee.orderCount }
+        set { _st.pointee.orderCount = newValue }
+    }
 
     /// Allocates and touches all memory. `sequence` is shared with the other symbols'
     /// engines of the same exchange.
@@ -81,7 +100,8 @@ public final class MatchingEngine {
         self.stock = stock
         self.config = config
         self.sequence = sequence
-        self.trackingNumber = trackingNumber
+        _st = .allocate(capacity: 1)
+        _st.initialize(to: _EngineState(trackingNumber: trackingNumber))
         let n = config.maxOrders
         _orders = .allocate(capacity: n)
         for i in 0..<n {
@@ -95,10 +115,6 @@ public final class MatchingEngine {
         _ladder = .allocate(capacity: l)
         _ladder.initialize(repeating: _Rung(key: 0, level: -1), count: l)
         _map = _UnsafeRefMap(maxKeys: n, missing: -1)
-        _count = (0, 0)
-        _freeOrder = 0
-        _freeLevel = 0
-        _orderCount = 0
     }
 
     deinit {
@@ -106,6 +122,7 @@ public final class MatchingEngine {
         _levels.deallocate()
         _ladder.deallocate()
         _map.deallocate()
+        _st.deallocate()
     }
 
     // MARK: - Queries
@@ -137,6 +154,18 @@ public final class MatchingEngine {
     public func order(_ ref: OrderRef) -> RestingOrder? {
         let h = _map.find(ref.rawValue)
         guard h >= 0 else { return nil }
+        let o = _orders[Int(h)]
+        return RestingOrder(ref: OrderRef(o.ref), side: o.side == 0 ? .buy : .sell, price: Price(o.price),
+                            qty: Qty(o.qty), owner: Owner(o.owner), token: ClientToken(o.token))
+    }
+
+    /// The handle of the live order `ref`, or -1. - Complexity: O(1) expected.
+    @inlinable @inline(__always)
+    func _find(_ ref: OrderRef) -> Int32 { _map.find(ref.rawValue) }
+
+    /// The order at a live handle.
+    @inlinable @inline(__always)
+    func _order(at h: Int32) -> RestingOrder {
         let o = _orders[Int(h)]
         return RestingOrder(ref: OrderRef(o.ref), side: o.side == 0 ? .buy : .sell, price: Price(o.price),
                             qty: Qty(o.qty), owner: Owner(o.owner), token: ClientToken(o.token))
@@ -221,7 +250,13 @@ public final class MatchingEngine {
     @discardableResult
     public func cancel<S: MatchingEvents>(_ ref: OrderRef, owner: Owner, token: ClientToken,
                                           timestamp: Timestamp, _ sink: inout S) -> Qty? {
-        let h = _map.find(ref.rawValue)
+        _cancel(_map.find(ref.rawValue), ref, owner: owner, token: token, timestamp: timestamp, &sink)
+    }
+
+    /// `cancel` of the order at handle `h` (-1: unknown), found by the caller.
+    @inlinable
+    func _cancel<S: MatchingEvents>(_ h: Int32, _ ref: OrderRef, owner: Owner, token: ClientToken,
+                                    timestamp: Timestamp, _ sink: inout S) -> Qty? {
         guard h >= 0 else {
             _reject(.cancel, .unknownOrder, ref, owner, token, timestamp, &sink)
             return nil
@@ -256,7 +291,14 @@ public final class MatchingEngine {
     @discardableResult
     public func replace<S: MatchingEvents>(_ ref: OrderRef, price: Price, qty: Qty, owner: Owner,
                                            token: ClientToken, timestamp: Timestamp, _ sink: inout S) -> SubmitResult {
-        let h = _map.find(ref.rawValue)
+        _replace(_map.find(ref.rawValue), ref, price: price, qty: qty, owner: owner, token: token,
+                 timestamp: timestamp, &sink)
+    }
+
+    /// `replace` of the order at handle `h` (-1: unknown), found by the caller.
+    @inlinable
+    func _replace<S: MatchingEvents>(_ h: Int32, _ ref: OrderRef, price: Price, qty: Qty, owner: Owner,
+                                     token: ClientToken, timestamp: Timestamp, _ sink: inout S) -> SubmitResult {
         var reason: RejectReason? = nil
         if h < 0 {
             reason = .unknownOrder
@@ -348,11 +390,11 @@ public final class MatchingEngine {
     func _sideIndex(_ side: Side) -> Int { side == .buy ? 0 : 1 }
 
     @inlinable @inline(__always)
-    func _n(_ s: Int) -> Int { s == 0 ? _count.0 : _count.1 }
+    func _n(_ s: Int) -> Int { s == 0 ? _st.pointee.bids : _st.pointee.asks }
 
     @inlinable @inline(__always)
     func _setN(_ s: Int, _ n: Int) {
-        if s == 0 { _count.0 = n } else { _count.1 = n }
+        if s == 0 { _st.pointee.bids = n } else { _st.pointee.asks = n }
     }
 
     @inlinable @inline(__always)
@@ -558,6 +600,20 @@ public final class MatchingEngine {
         _setN(s, n - 1)
         _freeLevelHandle(lh)
     }
+}
+
+/// A matching engine's mutable scalars.
+@usableFromInline
+struct _EngineState {
+    @usableFromInline var bids = 0
+    @usableFromInline var asks = 0
+    @usableFromInline var freeOrder: Int32 = 0
+    @usableFromInline var freeLevel: Int32 = 0
+    @usableFromInline var orderCount = 0
+    @usableFromInline var trackingNumber: UInt16
+
+    @inlinable
+    init(trackingNumber: UInt16) { self.trackingNumber = trackingNumber }
 }
 
 /// One order node. `next` doubles as the free-list link.

@@ -296,23 +296,36 @@ extension MatchingEvents {
 /// are unique over the day across symbols, as in ITCH. Not thread-safe.
 public final class ExchangeSequence {
     /// The next order reference to hand out (starts at 1: zero means "none").
-    public var nextOrderRef: UInt64
-    public var nextMatchNumber: UInt64
+    public var nextOrderRef: UInt64 {
+        get { _next[0] }
+        set { _next[0] = newValue }
+    }
+    public var nextMatchNumber: UInt64 {
+        get { _next[1] }
+        set { _next[1] = newValue }
+    }
+    /// Behind a pointer: no run-time exclusivity check per access (see `MatchingEngine._st`).
+    @usableFromInline let _next: UnsafeMutablePointer<UInt64>
 
     public init(firstOrderRef: UInt64 = 1, firstMatchNumber: UInt64 = 1) {
-        nextOrderRef = firstOrderRef
-        nextMatchNumber = firstMatchNumber
+        _next = .allocate(capacity: 2)
+        _next.initialize(to: firstOrderRef)
+        (_next + 1).initialize(to: firstMatchNumber)
     }
+
+    deinit { _next.deallocate() }
 
     @inlinable @inline(__always)
     func _takeOrderRef() -> OrderRef {
-        defer { nextOrderRef &+= 1 }  // &+= : 2^64 references cannot be reached
-        return OrderRef(nextOrderRef)
+        let r = _next[0]
+        _next[0] = r &+ 1  // &+ : 2^64 references cannot be reached
+        return OrderRef(r)
     }
 
     @inlinable @inline(__always)
     func _takeMatchNumber() -> MatchNumber {
-        defer { nextMatchNumber &+= 1 }  // &+= : as above
-        return MatchNumber(nextMatchNumber)
+        let m = _next[1]
+        _next[1] = m &+ 1  // &+ : as above
+        return MatchNumber(m)
     }
 }

@@ -95,36 +95,60 @@ public final class MoldPublisher {
     public var nextSequence: UInt64 { _nextSequence }
     /// The oldest sequence number the store still holds (== `nextSequence` when empty).
     public var oldestStoredSequence: UInt64 { _oldestStoredSequence }
-    @usableFromInline var _counters = MoldPublisherCounters()
-    @usableFromInline var _nextSequence: UInt64
-    @usableFromInline var _oldestStoredSequence: UInt64
-    public private(set) var endedSession = false
+    public var endedSession: Bool { _st.pointee.endedSession }
+
+    /// The mutable state lives behind a pointer: a class's stored `var`s are checked for
+    /// exclusive access at run time on every access (see `MatchingEngine._st`).
+    @usableFromInline let _st: UnsafeMutablePointer<_PublisherState>
+    @inlinable var _counters: MoldPublisherCounters {
+        get { _st.pointee.counters }
+        set { _st.pointee.counters = newValue }
+    }
+    @inlinable var _nextSequence: UInt64 {
+        get { _st.pointee.nextSequence }
+        set { _st.pointee.nextSequence = newValue }
+    }
+    @inlinable var _oldestStoredSequence: UInt64 {
+        get { _st.pointee.oldestStoredSequence }
+        set { _st.pointee.oldestStoredSequence = newValue }
+    }
+    @inlinable var _writer: MoldUDP64.PacketWriter {
+        get { _st.pointee.writer }
+        set { _st.pointee.writer = newValue }
+    }
+    @inlinable var _lastSendAt: UInt64 {
+        get { _st.pointee.lastSendAt }
+        set { _st.pointee.lastSendAt = newValue }
+    }
+    @inlinable var _headByte: UInt64 {
+        get { _st.pointee.headByte }
+        set { _st.pointee.headByte = newValue }
+    }
+    @inlinable var _tailByte: UInt64 {
+        get { _st.pointee.tailByte }
+        set { _st.pointee.tailByte = newValue }
+    }
 
     @usableFromInline let _packet: UnsafeMutableRawBufferPointer
     @usableFromInline let _resend: UnsafeMutableRawBufferPointer
-    @usableFromInline var _writer: MoldUDP64.PacketWriter
-    @usableFromInline var _lastSendAt: UInt64
     @usableFromInline let _bytes: UnsafeMutableRawPointer
     @usableFromInline let _byteMask: UInt64
     @usableFromInline let _positions: UnsafeMutablePointer<UInt64>
     @usableFromInline let _lengths: UnsafeMutablePointer<UInt16>
     @usableFromInline let _indexMask: UInt64
-    /// Absolute byte position where the next stored message goes, and where the oldest starts.
-    @usableFromInline var _headByte: UInt64
-    @usableFromInline var _tailByte: UInt64
 
     /// `now` starts the heartbeat clock.
     public init(_ config: MoldPublisherConfig, now: UInt64 = 0) {
         self.config = config
-        _nextSequence = config.firstSequence
-        _oldestStoredSequence = config.firstSequence
         _packet = .allocate(byteCount: config.maxPacketBytes, alignment: 16)
         _packet.initializeMemory(as: UInt8.self, repeating: 0)
         _resend = .allocate(byteCount: config.maxPacketBytes, alignment: 16)
         _resend.initializeMemory(as: UInt8.self, repeating: 0)
+        _st = .allocate(capacity: 1)
         // Safe: the buffer is at least a header long (the config clamps it).
-        _writer = try! MoldUDP64.PacketWriter(_packet, session: config.session, sequenceNumber: config.firstSequence)
-        _lastSendAt = now
+        _st.initialize(to: _PublisherState(
+            writer: try! MoldUDP64.PacketWriter(_packet, session: config.session, sequenceNumber: config.firstSequence),
+            nextSequence: config.firstSequence, lastSendAt: now))
         let byteCapacity = config.storeBytes.nextPowerOfTwo
         _bytes = .allocate(byteCount: byteCapacity, alignment: 64)
         _bytes.initializeMemory(as: UInt8.self, repeating: 0, count: byteCapacity)
@@ -135,8 +159,6 @@ public final class MoldPublisher {
         _lengths = .allocate(capacity: entries)
         _lengths.initialize(repeating: 0, count: entries)
         _indexMask = UInt64(entries - 1)
-        _headByte = 0
-        _tailByte = 0
     }
 
     deinit {
@@ -145,6 +167,7 @@ public final class MoldPublisher {
         _bytes.deallocate()
         _positions.deallocate()
         _lengths.deallocate()
+        _st.deallocate()
     }
 
     /// Messages waiting in the packet being built.
@@ -216,7 +239,7 @@ public final class MoldPublisher {
     /// ignored; re-requests are still answered. Call again to repeat the packet.
     public func endSession<S: MoldPacketSink>(now: UInt64, _ sink: inout S) {
         flush(now: now, &sink)
-        endedSession = true
+        _st.pointee.endedSession = true
         _sendHeader(MoldUDP64.endOfSessionCount, now, &sink)
     }
 
@@ -377,6 +400,28 @@ extension Int {
         var p = 1
         while p < self { p <<= 1 }
         return p
+    }
+}
+
+/// A publisher's mutable state.
+@usableFromInline
+struct _PublisherState {
+    @usableFromInline var counters = MoldPublisherCounters()
+    @usableFromInline var writer: MoldUDP64.PacketWriter
+    @usableFromInline var nextSequence: UInt64
+    @usableFromInline var oldestStoredSequence: UInt64
+    @usableFromInline var lastSendAt: UInt64
+    /// Absolute byte positions in the store: where the next message goes, where the oldest starts.
+    @usableFromInline var headByte: UInt64 = 0
+    @usableFromInline var tailByte: UInt64 = 0
+    @usableFromInline var endedSession = false
+
+    @inlinable
+    init(writer: MoldUDP64.PacketWriter, nextSequence: UInt64, lastSendAt: UInt64) {
+        self.writer = writer
+        self.nextSequence = nextSequence
+        self.oldestStoredSequence = nextSequence
+        self.lastSendAt = lastSendAt
     }
 }
 

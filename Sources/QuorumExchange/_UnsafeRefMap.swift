@@ -13,7 +13,8 @@ struct _UnsafeRefMap<Value: BitwiseCopyable> {
     /// What `find` returns for an absent key.
     @usableFromInline let _missing: Value
     @usableFromInline let _mask: Int
-    @usableFromInline let _shift: UInt64
+    /// log2(capacity).
+    @usableFromInline let _bits: UInt64
 
     /// Room for `maxKeys` live keys.
     @usableFromInline
@@ -26,7 +27,7 @@ struct _UnsafeRefMap<Value: BitwiseCopyable> {
         _values = .allocate(capacity: capacity)
         _values.initialize(repeating: missing, count: capacity)
         _mask = capacity - 1
-        _shift = UInt64(64 - capacity.trailingZeroBitCount)
+        _bits = UInt64(capacity.trailingZeroBitCount)
     }
 
     @usableFromInline
@@ -41,10 +42,14 @@ struct _UnsafeRefMap<Value: BitwiseCopyable> {
         _keys.update(repeating: 0, count: _mask + 1)
     }
 
-    /// Fibonacci hashing: the top bits of key × 2^64/φ spread sequential references evenly.
+    /// The low bits, folded with the next two groups of bits. References are handed out in
+    /// increasing order, so the live ones form a window: keys in a window narrower than the
+    /// capacity land in distinct, neighbouring slots (no collisions, and recent orders share
+    /// cache lines), where a multiplicative hash would scatter them over the whole table.
+    /// The folding keeps strided keys (multiples of the capacity) from piling up.
     @inlinable @inline(__always)
     func _home(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> _shift)
+        Int(truncatingIfNeeded: key ^ (key >> _bits) ^ (key >> (2 &* _bits))) & _mask
     }
 
     /// The value stored for `key`, or `_missing`.
