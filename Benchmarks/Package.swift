@@ -89,7 +89,6 @@ let package = Package(
             ],
             path: "Benchmarks/NetBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // The same publisher path as a plain program (quick figure, callgrind).
         .executableTarget(
