@@ -44,7 +44,9 @@ public protocol AnalystStrategy {
 
 @inline(__always) func clamp01(_ x: Double) -> Double { min(1, max(0, x)) }
 
-/// MACD trend: long when the histogram is above `threshold`·price, short below −that.
+/// EMA/MACD trend: the MACD line (fast EMA − slow EMA, an EMA cross) gives the direction
+/// when it is at least `threshold`·price; confidence is ½ at the threshold, rising with the
+/// line, plus ¼ when the histogram (line − signal) agrees (the trend is accelerating).
 public struct TrendStrategy: AnalystStrategy {
     public static var pattern: PatternID { .trend }
     var macd: MACD
@@ -52,9 +54,11 @@ public struct TrendStrategy: AnalystStrategy {
     public mutating func update(_ u: MarketUpdate, mid: Double, _ p: AnalystParameters) -> AnalystView {
         let h = macd.update(mid)
         guard macd.isReady else { return .flat }
-        let rel = h / mid
+        let rel = macd.line / mid
         guard abs(rel) >= p.threshold else { return .flat }
-        return AnalystView(direction: .of(rel), confidence: clamp01(0.5 * abs(rel) / p.threshold), expectedReturn: rel)
+        let agree = Direction.of(h) == Direction.of(rel) ? 0.25 : 0
+        return AnalystView(direction: .of(rel), confidence: clamp01(0.25 * abs(rel) / p.threshold + agree),
+                           expectedReturn: rel)
     }
 }
 
