@@ -12,7 +12,9 @@ final class ScriptedAnalyst: Agent {
     var emitNaN = false
     var pattern = PatternID.trend
     var calls = 0
+    var entries: [ScratchpadEntry] = []
     init(id: AgentID) { self.id = id }
+    func onScratchpad(_ entry: ScratchpadEntry, into output: AgentOutput) { entries.append(entry) }
     func onMarket(_ update: MarketUpdate, _ c: AgentContext, into out: AgentOutput) {
         calls += 1
         if emitNaN {
