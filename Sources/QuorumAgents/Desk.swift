@@ -696,3 +696,33 @@ public final class Desk {
         rt = RoundTrip()
     }
 }
+
+/// Every input a desk step consumes, as one value: what the coordinator journals and
+/// replays. Plain data.
+@frozen public enum DeskInput: Sendable, BitwiseCopyable {
+    case market(MarketUpdate)
+    case fill(Fill)
+    case orderClosed(symbol: SymbolID, order: UInt64, unfilled: Int64, time: UInt64)
+    case directive(Directive)
+    case overrun(agent: AgentID, nanos: UInt64, time: UInt64)
+}
+
+extension Desk {
+    /// Runs one step for `input`; afterwards ``records``, ``orderCount``/``order(_:)`` and
+    /// ``cancelAllRequested`` describe what it emitted.
+    /// - Complexity: that of the input's method; no allocation.
+    public func step(_ input: DeskInput) {
+        switch input {
+        case .market(let u): onMarket(u)
+        case .fill(let f): onFill(f)
+        case let .orderClosed(s, id, unfilled, t): onOrderClosed(symbol: s, order: id, unfilled: unfilled, time: t)
+        case .directive(let d): apply(d)
+        case let .overrun(a, nanos, t): reportOverrun(a, nanos: nanos, time: t)
+        }
+    }
+
+    /// FNV-1a of this step's records folded into `hash` (start from `DeskRecord.fnvOffset`).
+    public func foldRecords(into hash: inout UInt64) {
+        for k in 0..<records.count { records[k].fnv1a(&hash) }
+    }
+}

@@ -51,9 +51,10 @@
     case refused = 21
 }
 
-/// One desk event in a fixed-size, journal-ready form. Every step's output is a sequence of
-/// these; hashing them (``DeskRecord/hash(into:)``-free ``fnv1a(_:)``) gives the determinism
-/// check. Field meanings per ``DeskRecordKind``.
+/// One desk event in a fixed-size, journal-ready form (64 bytes of plain data). Every
+/// step's output is a sequence of these; folding them into ``fnv1a(_:)`` gives the
+/// determinism check. Field meanings per ``DeskRecordKind``; `time` is the step's event
+/// time except for `.question`, where it is the deadline.
 @frozen public struct DeskRecord: Sendable, BitwiseCopyable, Equatable {
     public var kind: DeskRecordKind
     public var direction: Direction
@@ -130,6 +131,7 @@ public final class DeskRecordBuffer {
         return storage[i]
     }
 
-    /// The records of the current step, in emission order.
+    /// The records of the current step, in emission order. Read it before the next input:
+    /// holding the slice across a step would make the next append copy the storage.
     public var records: ArraySlice<DeskRecord> { storage[0..<count] }
 }

@@ -112,3 +112,25 @@ struct DeskModeTests {
         #expect(seqs == Array(0..<UInt64(seqs.count)))
     }
 }
+
+@Suite("Desk failure isolation by time budget")
+struct DeskOverrunTests {
+    @Test("reported overruns quarantine after N and are records the journal can replay")
+    func overruns() throws {
+        let t = try makeDesk(analysts: [scripted("slow"), scripted("spare", backupFor: 0)]) { $0.strikeLimit = 2 }
+        #expect(t.desk.timeBudget(AgentID(0)) == 2_000)
+        t.desk.reportOverrun(AgentID(0), nanos: 9_000, time: 10)
+        let o = t.desk.recorded(.overrun)
+        #expect(o.count == 1 && o[0].quantity == 1 && o[0].value == 9_000)
+        #expect(!t.desk.isolation.isQuarantined(AgentID(0)))
+        t.desk.reportOverrun(AgentID(0), nanos: 5_000, time: 20)
+        let q = t.desk.recorded(.quarantine)
+        #expect(q.count == 1 && q[0].other == AgentID(1))
+        t.scripted[1].queued = [(.short, 0.7)]
+        t.desk.onMarket(quote(t: 1_000))
+        #expect(t.scripted[0].calls == 0 && t.scripted[1].calls == 1)
+        #expect(t.desk.stepOrders.map(\.direction) == [.short])
+        t.desk.reportOverrun(AgentID(99), nanos: 1, time: 30)
+        #expect(t.desk.counters.rejectedInputs == 1)
+    }
+}
