@@ -25,12 +25,12 @@ import QuorumBook
 /// Not thread-safe; one owner (the desk).
 public final class AgentOutput {
     public let capacity: Int
-    var signals: [Signal]
-    var observations: [Observation]
-    public private(set) var signalCount = 0
-    public private(set) var observationCount = 0
+    @exclusivity(unchecked) var signals: [Signal]
+    @exclusivity(unchecked) var observations: [Observation]
+    @exclusivity(unchecked) public private(set) var signalCount = 0
+    @exclusivity(unchecked) public private(set) var observationCount = 0
     /// Emissions refused because the buffer was full (since init).
-    public private(set) var overflow = 0
+    @exclusivity(unchecked) public private(set) var overflow = 0
 
     public init(capacity: Int = 16) {
         self.capacity = max(1, capacity)

@@ -173,12 +173,12 @@ public final class Analyst<Strategy: AnalystStrategy>: Agent {
     public let id: AgentID
     public var role: Role { .analyst }
     public let parameters: AnalystParameters
-    var states: [Strategy]
-    var last: [Direction]
-    var lastEmit: [UInt64]
+    @exclusivity(unchecked) var states: [Strategy]
+    @exclusivity(unchecked) var last: [Direction]
+    @exclusivity(unchecked) var lastEmit: [UInt64]
     /// Updates seen, signals emitted (since init).
-    public private(set) var updates = 0
-    public private(set) var emitted = 0
+    @exclusivity(unchecked) public private(set) var updates = 0
+    @exclusivity(unchecked) public private(set) var emitted = 0
 
     /// - Parameter symbolCount: the desk's symbols; state is kept for each.
     public init(id: AgentID, symbolCount: Int, parameters: AnalystParameters = AnalystParameters()) {

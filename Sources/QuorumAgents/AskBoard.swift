@@ -41,14 +41,14 @@
 /// Not thread-safe; one owner.
 public final class AskBoard {
     public let capacity: Int
-    var pending: [Question]
-    public private(set) var pendingCount = 0
-    var nextID: UInt64 = 1
-    public private(set) var asked = 0
-    public private(set) var answered = 0
-    public private(set) var timedOut = 0
+    @exclusivity(unchecked) var pending: [Question]
+    @exclusivity(unchecked) public private(set) var pendingCount = 0
+    @exclusivity(unchecked) var nextID: UInt64 = 1
+    @exclusivity(unchecked) public private(set) var asked = 0
+    @exclusivity(unchecked) public private(set) var answered = 0
+    @exclusivity(unchecked) public private(set) var timedOut = 0
     /// Asks refused because the board was full.
-    public private(set) var refused = 0
+    @exclusivity(unchecked) public private(set) var refused = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -25,11 +25,11 @@ public final class CollectiveMemory {
     public let minTrades: Int
     public let minScale: Double
     public let maxScale: Double
-    var cells: [MemoryCell]
-    public private(set) var recorded = 0
-    public private(set) var consulted = 0
+    @exclusivity(unchecked) var cells: [MemoryCell]
+    @exclusivity(unchecked) public private(set) var recorded = 0
+    @exclusivity(unchecked) public private(set) var consulted = 0
     /// Consultations that changed a confidence.
-    public private(set) var adjusted = 0
+    @exclusivity(unchecked) public private(set) var adjusted = 0
 
     public init(minTrades: Int = 3, minScale: Double = 0.5, maxScale: Double = 1.5) {
         self.minTrades = max(0, minTrades)

@@ -49,14 +49,14 @@ public final class ConsensusBook {
     public let parameters: ConsensusParameters
     public let symbolCount: Int
     public let agentCount: Int
-    var votes: [StandingVote]
-    var stances: [Stance]
-    var approved: [Bool]
-    var performance: [Double]
-    var nextDecision: UInt64 = 1
-    public private(set) var tallies = 0
-    public private(set) var approvals = 0
-    public private(set) var vetoes = 0
+    @exclusivity(unchecked) var votes: [StandingVote]
+    @exclusivity(unchecked) var stances: [Stance]
+    @exclusivity(unchecked) var approved: [Bool]
+    @exclusivity(unchecked) var performance: [Double]
+    @exclusivity(unchecked) var nextDecision: UInt64 = 1
+    @exclusivity(unchecked) public private(set) var tallies = 0
+    @exclusivity(unchecked) public private(set) var approvals = 0
+    @exclusivity(unchecked) public private(set) var vetoes = 0
 
     public init(symbolCount: Int, agentCount: Int, parameters: ConsensusParameters = ConsensusParameters()) {
         self.parameters = parameters

@@ -48,7 +48,7 @@ public final class Desk {
     /// Analysts, then regime, correlation, portfolio, execution, risk, supervisor, team leads.
     public let agentCount: Int
 
-    var analysts: [any Agent]
+    @exclusivity(unchecked) var analysts: [AnalystSlot]
     public let regime: RegimeAgent
     public let correlation: CorrelationAgent
     public let portfolio: PortfolioAgent
@@ -65,33 +65,33 @@ public final class Desk {
     public let isolation: FailureIsolation
 
     public let records: DeskRecordBuffer
-    var orders: [ChildOrder]
-    public private(set) var orderCount = 0
-    public private(set) var cancelAllRequested = false
-    public private(set) var counters = DeskCounters()
+    @exclusivity(unchecked) var orders: [ChildOrder]
+    @exclusivity(unchecked) public private(set) var orderCount = 0
+    @exclusivity(unchecked) public private(set) var cancelAllRequested = false
+    @exclusivity(unchecked) public private(set) var counters = DeskCounters()
     /// normal → degraded → emergency: the most severe of the risk breakers, the quarantine
     /// state and the supervisor's risk-off.
-    public private(set) var mode = EngineMode.normal
-    public private(set) var riskOff = false
+    @exclusivity(unchecked) public private(set) var mode = EngineMode.normal
+    @exclusivity(unchecked) public private(set) var riskOff = false
 
     let locateToSymbol: [Int16]
     let teamOfSymbol: [Int]
     let analystsOf: [[Int]]
     let covers: [Bool]
     let asksCorrelation: [Bool]
-    var cursors: [Scratchpad.Cursor]
+    @exclusivity(unchecked) var cursors: [Scratchpad.Cursor]
     let output: AgentOutput
 
-    var position: [Int64]
-    var target: [Int64]
-    var mid: [Double]
-    var bid: [BookQuote]
-    var ask: [BookQuote]
-    var trip: [RoundTrip]
-    var dirty: InlineArray<16, SymbolID> = InlineArray(repeating: .none)
-    var dirtyCount = 0
-    var step: UInt64 = 0
-    var now: UInt64 = 0
+    @exclusivity(unchecked) var position: [Int64]
+    @exclusivity(unchecked) var target: [Int64]
+    @exclusivity(unchecked) var mid: [Double]
+    @exclusivity(unchecked) var bid: [BookQuote]
+    @exclusivity(unchecked) var ask: [BookQuote]
+    @exclusivity(unchecked) var trip: [RoundTrip]
+    @exclusivity(unchecked) var dirty: InlineArray<16, SymbolID> = InlineArray(repeating: .none)
+    @exclusivity(unchecked) var dirtyCount = 0
+    @exclusivity(unchecked) var step: UInt64 = 0
+    @exclusivity(unchecked) var now: UInt64 = 0
 
     /// A position's life from flat to flat.
     struct RoundTrip {
@@ -129,22 +129,22 @@ public final class Desk {
         analystCount = config.analysts.count
         agentCount = analystCount + 6 + config.teams.count
 
-        var built: [any Agent] = []
+        var built: [AnalystSlot] = []
         for (i, a) in config.analysts.enumerated() {
             let id = AgentID(i)
             let p = a.parameters
             switch a.kind {
-            case .trend: built.append(Analyst<TrendStrategy>(id: id, symbolCount: n, parameters: p))
-            case .rsi: built.append(Analyst<RSIStrategy>(id: id, symbolCount: n, parameters: p))
-            case .bollinger: built.append(Analyst<BollingerStrategy>(id: id, symbolCount: n, parameters: p))
-            case .vwap: built.append(Analyst<VWAPStrategy>(id: id, symbolCount: n, parameters: p))
-            case .imbalance: built.append(Analyst<ImbalanceStrategy>(id: id, symbolCount: n, parameters: p))
-            case .breakout: built.append(Analyst<BreakoutStrategy>(id: id, symbolCount: n, parameters: p))
+            case .trend: built.append(.trend(Analyst<TrendStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .rsi: built.append(.rsi(Analyst<RSIStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .bollinger: built.append(.bollinger(Analyst<BollingerStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .vwap: built.append(.vwap(Analyst<VWAPStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .imbalance: built.append(.imbalance(Analyst<ImbalanceStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .breakout: built.append(.breakout(Analyst<BreakoutStrategy>(id: id, symbolCount: n, parameters: p)))
             case .custom:
                 guard let agent = custom(id, a), agent.id == id else {
                     throw .invalid(field: "desk.analysts[\(i)].kind", value: "custom", reason: "no custom agent with id \(i) supplied")
                 }
-                built.append(agent)
+                built.append(.custom(agent))
             }
         }
         analysts = built
@@ -212,7 +212,7 @@ public final class Desk {
         return orders[i]
     }
     /// The analyst agent with id `a` (for inspection).
-    public func analyst(_ a: AgentID) -> any Agent { analysts[a.index] }
+    public func analyst(_ a: AgentID) -> any Agent { analysts[a.index].agent }
 
     // MARK: - Inputs
 
@@ -490,6 +490,7 @@ public final class Desk {
             regime.onScratchpad(e, into: output)
         }
         for a in 0..<analystCount where isolation.isActive(AgentID(a)) {
+            guard analysts[a].isCustom else { cursors[a].next = scratchpad.published; continue }
             while let e = scratchpad.read(&cursors[a]) {
                 output.reset()
                 analysts[a].onScratchpad(e, into: output)

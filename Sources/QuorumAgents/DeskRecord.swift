@@ -107,10 +107,10 @@
 /// Not thread-safe; one owner.
 public final class DeskRecordBuffer {
     public let capacity: Int
-    var storage: [DeskRecord]
-    public private(set) var count = 0
+    @exclusivity(unchecked) var storage: [DeskRecord]
+    @exclusivity(unchecked) public private(set) var count = 0
     /// Records lost because the buffer was full (since init).
-    public private(set) var dropped = 0
+    @exclusivity(unchecked) public private(set) var dropped = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -12,16 +12,16 @@ import QuorumRisk
 public final class FailureIsolation {
     public let strikeLimit: Int
     public let degradedFraction: Double
-    var invalidStrikes: [Int]
-    var overrunStrikes: [Int]
-    var quarantined: [Bool]
+    @exclusivity(unchecked) var invalidStrikes: [Int]
+    @exclusivity(unchecked) var overrunStrikes: [Int]
+    @exclusivity(unchecked) var quarantined: [Bool]
     /// Whether the desk calls the agent: false for quarantined agents and idle backups.
-    var active: [Bool]
-    var backup: [Int]
-    public private(set) var quarantinedCount = 0
-    public private(set) var invalidMessages = 0
-    public private(set) var overruns = 0
-    public private(set) var backupsActivated = 0
+    @exclusivity(unchecked) var active: [Bool]
+    @exclusivity(unchecked) var backup: [Int]
+    @exclusivity(unchecked) public private(set) var quarantinedCount = 0
+    @exclusivity(unchecked) public private(set) var invalidMessages = 0
+    @exclusivity(unchecked) public private(set) var overruns = 0
+    @exclusivity(unchecked) public private(set) var backupsActivated = 0
 
     /// - Parameters:
     ///   - backupOf: for each agent, the agent it stands in for, or nil; backups start idle.

@@ -23,12 +23,12 @@ public final class RegimeAgent: Agent {
     public let id: AgentID
     public var role: Role { .regime }
     public let parameters: RegimeParameters
-    var lastMid: [Double]
-    var variance: [Double]
-    var drift: [Double]
-    var seen: [Int]
-    var regimes: [Regime]
-    public private(set) var changes = 0
+    @exclusivity(unchecked) var lastMid: [Double]
+    @exclusivity(unchecked) var variance: [Double]
+    @exclusivity(unchecked) var drift: [Double]
+    @exclusivity(unchecked) var seen: [Int]
+    @exclusivity(unchecked) var regimes: [Regime]
+    @exclusivity(unchecked) public private(set) var changes = 0
 
     public init(id: AgentID, symbolCount: Int, parameters: RegimeParameters = RegimeParameters()) {
         self.id = id

@@ -43,11 +43,11 @@ public final class Scratchpad {
 
     public let capacity: Int
     let mask: UInt64
-    var ring: [ScratchpadEntry]
+    @exclusivity(unchecked) var ring: [ScratchpadEntry]
     /// Entries published so far (the next sequence number).
-    public private(set) var published: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var published: UInt64 = 0
     /// Entries published per kind (index = `ScratchpadKind.rawValue`).
-    public private(set) var publishedByKind: [UInt64] = Array(repeating: 0, count: ScratchpadKind.allCases.count)
+    @exclusivity(unchecked) public private(set) var publishedByKind: [UInt64] = Array(repeating: 0, count: ScratchpadKind.allCases.count)
 
     /// - Parameter capacity: rounded up to a power of two, at least 2.
     public init(capacity: Int) {

@@ -19,12 +19,12 @@ public final class Supervisor: Agent {
     public var role: Role { .supervisor }
     public let parameters: SupervisorParameters
     let symbolCount: Int
-    var volatile: [Bool]
-    var volatileCount = 0
-    public private(set) var riskOff = false
-    var pending: [Directive]
-    var pendingCount = 0
-    public private(set) var issued = 0
+    @exclusivity(unchecked) var volatile: [Bool]
+    @exclusivity(unchecked) var volatileCount = 0
+    @exclusivity(unchecked) public private(set) var riskOff = false
+    @exclusivity(unchecked) var pending: [Directive]
+    @exclusivity(unchecked) var pendingCount = 0
+    @exclusivity(unchecked) public private(set) var issued = 0
 
     public init(id: AgentID, symbolCount: Int, parameters: SupervisorParameters = SupervisorParameters()) {
         self.id = id
@@ -80,12 +80,12 @@ public final class TeamLead {
     public let grossBudget: Double
     /// Symbols in the team (≥ 1).
     public let symbolCount: Int
-    public internal(set) var haltLongs = false
-    public internal(set) var haltShorts = false
-    public internal(set) var flatten = false
+    @exclusivity(unchecked) public internal(set) var haltLongs = false
+    @exclusivity(unchecked) public internal(set) var haltShorts = false
+    @exclusivity(unchecked) public internal(set) var flatten = false
     /// 1 − the current exposure cut.
-    public internal(set) var scale = 1.0
-    public private(set) var capped = 0
+    @exclusivity(unchecked) public internal(set) var scale = 1.0
+    @exclusivity(unchecked) public private(set) var capped = 0
 
     public init(id: AgentID, team: TeamID, grossBudget: Double, symbolCount: Int) {
         self.id = id; self.team = team; self.grossBudget = grossBudget; self.symbolCount = max(1, symbolCount)
