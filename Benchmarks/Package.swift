@@ -45,6 +45,19 @@ let package = Package(
             path: "Benchmarks/RiskBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The agents' desk step per market event, and the incremental indicators.
+        .executableTarget(
+            name: "AgentBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumAgents", package: "Quorum"),
+                .product(name: "QuorumRisk", package: "Quorum"),
+                .product(name: "QuorumBook", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+            ],
+            path: "Benchmarks/AgentBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Book maintenance, decode, per-operation latency on a generated day.
         .executableTarget(
             name: "BookBenchmarks",
