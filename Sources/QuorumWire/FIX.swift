@@ -200,6 +200,22 @@ public enum FIX {
         }
     }
 
+    /// The `count` (≤ `capacity`) bytes at `p`, read as four whole words: `p` must have
+    /// `capacity` readable bytes. The bytes past `count` are masked to zero, as in every
+    /// `FIXString`.
+    @inlinable @inline(__always)
+    init(_loading p: UnsafeRawPointer, count: Int) {
+        @inline(__always) func word(_ k: Int) -> UInt64 {
+            let w = p.loadUnaligned(fromByteOffset: k &* 8, as: UInt64.self).littleEndian
+            let keep = count &- k &* 8
+            if keep >= 8 { return w.littleEndian }
+            if keep <= 0 { return 0 }
+            return (w & ((1 &<< UInt64(keep &* 8)) &- 1)).littleEndian
+        }
+        _words = (word(0), word(1), word(2), word(3))
+        _count = UInt8(truncatingIfNeeded: count)
+    }
+
     /// Copies the UTF-8 of `text`, dropping what is past `capacity` bytes (set-up time only).
     public init(_ text: String) {
         self.init()
