@@ -210,7 +210,19 @@ public struct FIXMessageView {
     /// checked by the parser to fit.
     @inlinable @inline(__always) public func string(_ tag: Int) -> FIXString? {
         let f = _FIXField.field(forTag: tag)
-        guard f >= 0, index.has(f) else { return nil }
+        return f >= 0 ? _string(field: f) : nil
+    }
+
+    @inlinable @inline(__always) func converted(_ tag: Int) -> Int64? {
+        let f = _FIXField.field(forTag: tag)
+        return f >= 0 ? _converted(field: f) : nil
+    }
+
+    // By field number (`_FIXField`): what the message structs decode with, free of the
+    // tag → field switch.
+
+    @inlinable @inline(__always) func _string(field f: Int) -> FIXString? {
+        guard index.has(f) else { return nil }
         let (start, length) = index.span(f)
         let n = min(length, FIXString.capacity)
         if start &+ FIXString.capacity <= bytes.count {
@@ -220,10 +232,21 @@ public struct FIXMessageView {
         return FIXString(UnsafeRawBufferPointer(start: bytes.baseAddress! + start, count: n))
     }
 
-    @inlinable @inline(__always) func converted(_ tag: Int) -> Int64? {
-        let f = _FIXField.field(forTag: tag)
-        guard f >= 0, index.has(f) else { return nil }
-        return index.value(f)
+    @inlinable @inline(__always) func _converted(field f: Int) -> Int64? {
+        index.has(f) ? index.value(f) : nil
+    }
+
+    @inlinable @inline(__always) func _qty(field f: Int) -> Qty? {
+        index.has(f) ? Qty(UInt32(truncatingIfNeeded: index.value(f))) : nil
+    }
+
+    @inlinable @inline(__always) func _price(field f: Int) -> Price? {
+        index.has(f) ? Price(UInt32(truncatingIfNeeded: index.value(f))) : nil
+    }
+
+    /// A one-byte enum field's byte (the parser checked it is one of the enum's values).
+    @inlinable @inline(__always) func _char(field f: Int) -> UInt8? {
+        index.has(f) ? UInt8(truncatingIfNeeded: index.value(f)) : nil
     }
 
     @inlinable @inline(__always) public func uint(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
@@ -245,41 +268,41 @@ public struct FIXMessageView {
     @usableFromInline static let sendingTime = 4
     @usableFromInline static let possDupFlag = 5
     @usableFromInline static let origSendingTime = 6
-    static let encryptMethod = 7
-    static let heartBtInt = 8
-    static let resetSeqNumFlag = 9
-    static let testReqID = 10
-    static let beginSeqNo = 11
-    static let endSeqNo = 12
-    static let refSeqNum = 13
-    static let refTagID = 14
-    static let refMsgType = 15
-    static let sessionRejectReason = 16
-    static let text = 17
-    static let gapFillFlag = 18
-    static let newSeqNo = 19
-    static let clOrdID = 20
-    static let symbol = 21
-    static let side = 22
-    static let transactTime = 23
-    static let orderQty = 24
-    static let ordType = 25
-    static let price = 26
-    static let timeInForce = 27
-    static let origClOrdID = 28
-    static let orderID = 29
-    static let execID = 30
-    static let execType = 31
-    static let ordStatus = 32
-    static let leavesQty = 33
-    static let cumQty = 34
-    static let avgPx = 35
-    static let lastPx = 36
-    static let lastQty = 37
-    static let cxlRejResponseTo = 38
-    static let cxlRejReason = 39
-    static let possResend = 40
-    static let count = 41
+    @usableFromInline static let encryptMethod = 7
+    @usableFromInline static let heartBtInt = 8
+    @usableFromInline static let resetSeqNumFlag = 9
+    @usableFromInline static let testReqID = 10
+    @usableFromInline static let beginSeqNo = 11
+    @usableFromInline static let endSeqNo = 12
+    @usableFromInline static let refSeqNum = 13
+    @usableFromInline static let refTagID = 14
+    @usableFromInline static let refMsgType = 15
+    @usableFromInline static let sessionRejectReason = 16
+    @usableFromInline static let text = 17
+    @usableFromInline static let gapFillFlag = 18
+    @usableFromInline static let newSeqNo = 19
+    @usableFromInline static let clOrdID = 20
+    @usableFromInline static let symbol = 21
+    @usableFromInline static let side = 22
+    @usableFromInline static let transactTime = 23
+    @usableFromInline static let orderQty = 24
+    @usableFromInline static let ordType = 25
+    @usableFromInline static let price = 26
+    @usableFromInline static let timeInForce = 27
+    @usableFromInline static let origClOrdID = 28
+    @usableFromInline static let orderID = 29
+    @usableFromInline static let execID = 30
+    @usableFromInline static let execType = 31
+    @usableFromInline static let ordStatus = 32
+    @usableFromInline static let leavesQty = 33
+    @usableFromInline static let cumQty = 34
+    @usableFromInline static let avgPx = 35
+    @usableFromInline static let lastPx = 36
+    @usableFromInline static let lastQty = 37
+    @usableFromInline static let cxlRejResponseTo = 38
+    @usableFromInline static let cxlRejReason = 39
+    @usableFromInline static let possResend = 40
+    @usableFromInline static let count = 41
 
     /// The field number of `tag`, or -1 for a tag the parser skips. Inlined so that a
     /// constant tag folds to a constant field.
@@ -448,6 +471,13 @@ public struct FIXMessageView {
     let fieldOfTag: UnsafeMutablePointer<Int8>
     /// Field number → `Kind`.
     let kindOfField: UnsafeMutablePointer<_FIXField.Kind>
+    /// After field f (63: after a skipped tag), the `tag=` bytes that followed it last time,
+    /// the mask that selects them from a word, and `k | slot << 8` (k digits, the tag's
+    /// `slotOfTag` entry): a counterparty writes its fields in the same order message after
+    /// message, so the next tag is usually one compare.
+    let predictedTag: UnsafeMutablePointer<UInt64>
+    let predictedMask: UnsafeMutablePointer<UInt64>
+    let predictedInfo: UnsafeMutablePointer<UInt32>
     /// Tag (< 512) → `kind << 8 | field`, or 0xFFFF for a tag the parser skips.
     let slotOfTag: UnsafeMutablePointer<UInt16>
     /// Field number → the bytes (all below 128) a one-byte enum field accepts, as two
@@ -463,6 +493,13 @@ public struct FIXMessageView {
         for t in 0..<512 { (fieldOfTag + t).initialize(to: Int8(_FIXField.field(forTag: t))) }
         kindOfField = .allocate(capacity: 64)
         for f in 0..<64 { (kindOfField + f).initialize(to: f < _FIXField.count ? _FIXField.kind(f) : .text) }
+        // A mask of 0 never matches a tag of all ones: nothing is predicted at first.
+        predictedTag = .allocate(capacity: 64)
+        predictedTag.initialize(repeating: ~0, count: 64)
+        predictedMask = .allocate(capacity: 64)
+        predictedMask.initialize(repeating: 0, count: 64)
+        predictedInfo = .allocate(capacity: 64)
+        predictedInfo.initialize(repeating: 0, count: 64)
         slotOfTag = .allocate(capacity: 512)
         for t in 0..<512 {
             let f = _FIXField.field(forTag: t)
@@ -490,6 +527,9 @@ public struct FIXMessageView {
         kindOfField.deallocate()
         enumBytes.deallocate()
         slotOfTag.deallocate()
+        predictedTag.deallocate()
+        predictedMask.deallocate()
+        predictedInfo.deallocate()
     }
 
     @usableFromInline var present: UInt64 {
@@ -536,24 +576,42 @@ public struct FIXMessageView {
                                            value: Int64(type.rawValue))
         var present: UInt64 = 1 << UInt64(_FIXField.msgType)
         var i = from &+ 5
+        // The field read last (0: MsgType; 63: a tag Quorum skips), which predicts the next.
+        var previous = _FIXField.msgType
         while i < end {
-            // Tag: find '=' in the next eight bytes; 1 to 4 digits before it.
             let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-            let e = w ^ 0x3D3D_3D3D_3D3D_3D3D
-            let z = (e &- ones) & ~e & highs
-            let k = z.trailingZeroBitCount >> 3
-            guard k &- 1 < 4 else { return false }  // k in 1...4
-            let mask: UInt64 = (1 << UInt64(k &* 8)) &- 1
-            let d = (w & mask) ^ (0x3030_3030_3030_3030 & mask)  // digits → 0...9, else ≥ 10
-            guard ((d &+ 0x7676_7676_7676_7676) | d) & highs & mask == 0 else { return false }
-            let tag: Int
-            switch k {
-            case 1: tag = Int(d & 0xF)
-            case 2: tag = Int(d & 0xF) &* 10 &+ Int((d >> 8) & 0xF)
-            case 3: tag = Int(d & 0xF) &* 100 &+ Int((d >> 8) & 0xF) &* 10 &+ Int((d >> 16) & 0xF)
-            default:
-                tag = Int(d & 0xF) &* 1000 &+ Int((d >> 8) & 0xF) &* 100 &+ Int((d >> 16) & 0xF) &* 10
-                    &+ Int((d >> 24) & 0xF)
+            let k: Int
+            let slot: UInt16
+            if w & predictedMask[previous] == predictedTag[previous] {
+                // The same `tag=` bytes that followed this field last time: already checked.
+                let info = predictedInfo[previous]
+                k = Int(info & 0xFF)
+                slot = UInt16(truncatingIfNeeded: info >> 8)
+            } else {
+                // Tag: find '=' in the next eight bytes; 1 to 4 digits before it.
+                let e = w ^ 0x3D3D_3D3D_3D3D_3D3D
+                let z = (e &- ones) & ~e & highs
+                k = z.trailingZeroBitCount >> 3
+                guard k &- 1 < 4 else { return false }  // k in 1...4
+                let mask: UInt64 = (1 << UInt64(k &* 8)) &- 1
+                let d = (w & mask) ^ (0x3030_3030_3030_3030 & mask)  // digits → 0...9, else ≥ 10
+                guard ((d &+ 0x7676_7676_7676_7676) | d) & highs & mask == 0 else { return false }
+                let tag: Int
+                switch k {
+                case 1: tag = Int(d & 0xF)
+                case 2: tag = Int(d & 0xF) &* 10 &+ Int((d >> 8) & 0xF)
+                case 3: tag = Int(d & 0xF) &* 100 &+ Int((d >> 8) & 0xF) &* 10 &+ Int((d >> 16) & 0xF)
+                default:
+                    tag = Int(d & 0xF) &* 1000 &+ Int((d >> 8) & 0xF) &* 100 &+ Int((d >> 16) & 0xF) &* 10
+                        &+ Int((d >> 24) & 0xF)
+                }
+                guard tag > 0 else { return false }
+                slot = tag < 512 ? slotOfTag[tag] : 0xFFFF
+                // Remember `tag=` as what follows `previous`.
+                let withEquals = (mask << 8) | 0xFF
+                predictedMask[previous] = withEquals
+                predictedTag[previous] = w & withEquals
+                predictedInfo[previous] = UInt32(k) | UInt32(slot) << 8
             }
             // Value: up to the next SOH (the body ends in SOH, so the scan stops inside it).
             // Most values end within their first eight bytes, which also hold their digits.
@@ -564,11 +622,13 @@ public struct FIXMessageView {
             let valueEnd = sz != 0 ? valueStart &+ (sz.trailingZeroBitCount >> 3) : _findSOH(p, from: valueStart &+ 8, end: end)
             let n = valueEnd &- valueStart
             i = valueEnd &+ 1
-            guard tag > 0, n > 0 else { return false }
-            guard tag < 512 else { continue }
-            let slot = slotOfTag[tag]
-            if slot == 0xFFFF { continue }  // a tag Quorum does not read
+            guard n > 0 else { return false }
+            if slot == 0xFFFF {  // a tag Quorum does not read
+                previous = 63
+                continue
+            }
             let f = Int(slot & 0xFF)
+            previous = f
             let bit: UInt64 = 1 << UInt64(f)
             guard present & bit == 0 else { return false }
             present |= bit
@@ -676,11 +736,12 @@ public struct FIXMessageView {
             x = whole &* 10_000
         } else {
             let decimals = n &- dot &- 1
-            guard dot > 0, decimals > 0, decimals <= 4, let whole = _parse8(w, dot),
-                let frac = _parse8(w >> UInt64((dot &+ 1) &* 8), decimals)
-            else { return nil }
+            guard dot > 0, decimals > 0, decimals <= 4 else { return nil }
+            // Close up the '.': whole digits, then the decimals moved one byte down.
+            let low: UInt64 = (1 << UInt64(dot &* 8)) &- 1
+            guard let digits = _parse8((w & low) | ((w >> 8) & ~low), n &- 1) else { return nil }
             let scale: Int64 = decimals == 4 ? 1 : decimals == 3 ? 10 : decimals == 2 ? 100 : 1000
-            x = whole &* 10_000 &+ frac &* scale
+            x = digits &* scale
         }
         return x <= Int64(UInt32.max) ? x : nil
     }

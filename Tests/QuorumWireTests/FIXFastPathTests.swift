@@ -148,6 +148,39 @@ private func decode(_ bytes: [UInt8], parser: FIXParser = FIXParser()) -> (FIXEx
         #expect(dup?.reason == .tagAppearsMoreThanOnce && dup?.refTagID == 31)
     }
 
+    @Test func oneParserAcrossChangingFieldOrdersGivesTheSameResultsAsFreshParsers() {
+        // The parser predicts each next tag from the order it saw last; orders that change,
+        // look-alike tags and unknown tags between known ones must not fool it.
+        let head = "35=8|49=EXCH|56=QUORUM|34=9|52=20231114-22:13:20.123|"
+        let bodies = [
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|31=191.23|151=0|14=100|6=191.23|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|311=7|31=191.23|151=0|14=100|6=191.23|",
+            "17=E-1|37=O-1|39=1|150=F|54=2|55=MSFT|31=10|32=5|14=5|151=0|6=10|58=x|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|31=191.23|31=191.23|151=0|14=100|6=191.23|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|3=1|151=0|14=100|6=191.23|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|31=|151=0|14=100|6=191.23|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|31=191.23|151=0|14=100|6=191.23|",
+            "37=O-1|1=A|17=E-1|21=1|150=F|39=1|55=AAPL|54=1|32=100|31=191.23|151=0|14=100|6=191.23|",
+            "37=O-1|17=E-1|150=F|39=1|55=AAPL|54=1|32=100|31=191.23|151=0|14=100|6=191.23|",
+        ]
+        let shared = FIXParser()
+        for _ in 0..<2 {
+            for body in bodies {
+                let bytes = framed(head + body)
+                let (r1, rej1, t1) = decode(bytes, parser: shared)
+                let (r2, rej2, t2) = decode(bytes)
+                #expect(r1 == r2 && rej1 == rej2 && t1 == t2, "\(body)")
+                #expect((r1 == nil) != (rej1 == nil), "\(body)")
+            }
+        }
+        // And what the fresh parser says about them, by hand.
+        #expect(decode(framed(head + bodies[2])).0?.symbol == "MSFT")
+        #expect(decode(framed(head + bodies[3])).1?.reason == .tagAppearsMoreThanOnce)
+        #expect(decode(framed(head + bodies[4])).1?.refTagID == 31)  // tag 3 is skipped; LastPx missing
+        #expect(decode(framed(head + bodies[5])).1?.reason == .tagSpecifiedWithoutValue)
+        #expect(decode(framed(head + bodies[1])).0?.lastPx == Price(1_912_300))
+    }
+
     @Test func digitsOfEveryLengthAreWritten() {
         var v: UInt64 = 1
         var values: [UInt64] = [0, UInt64.max, UInt64.max - 1]
