@@ -475,9 +475,12 @@ public struct FIXMessageView {
     /// the mask that selects them from a word, and `k | slot << 8` (k digits, the tag's
     /// `slotOfTag` entry): a counterparty writes its fields in the same order message after
     /// message, so the next tag is usually one compare.
-    let predictedTag: UnsafeMutablePointer<UInt64>
-    let predictedMask: UnsafeMutablePointer<UInt64>
-    let predictedInfo: UnsafeMutablePointer<UInt32>
+    struct Prediction {
+        var tag: UInt64
+        var mask: UInt64
+        var info: UInt64
+    }
+    let predicted: UnsafeMutablePointer<Prediction>
     /// Tag (< 512) → `kind << 8 | field`, or 0xFFFF for a tag the parser skips.
     let slotOfTag: UnsafeMutablePointer<UInt16>
     /// Field number → the bytes (all below 128) a one-byte enum field accepts, as two
@@ -494,12 +497,8 @@ public struct FIXMessageView {
         kindOfField = .allocate(capacity: 64)
         for f in 0..<64 { (kindOfField + f).initialize(to: f < _FIXField.count ? _FIXField.kind(f) : .text) }
         // A mask of 0 never matches a tag of all ones: nothing is predicted at first.
-        predictedTag = .allocate(capacity: 64)
-        predictedTag.initialize(repeating: ~0, count: 64)
-        predictedMask = .allocate(capacity: 64)
-        predictedMask.initialize(repeating: 0, count: 64)
-        predictedInfo = .allocate(capacity: 64)
-        predictedInfo.initialize(repeating: 0, count: 64)
+        predicted = .allocate(capacity: 64)
+        predicted.initialize(repeating: Prediction(tag: ~0, mask: 0, info: 0), count: 64)
         slotOfTag = .allocate(capacity: 512)
         for t in 0..<512 {
             let f = _FIXField.field(forTag: t)
@@ -527,9 +526,7 @@ public struct FIXMessageView {
         kindOfField.deallocate()
         enumBytes.deallocate()
         slotOfTag.deallocate()
-        predictedTag.deallocate()
-        predictedMask.deallocate()
-        predictedInfo.deallocate()
+        predicted.deallocate()
     }
 
     @usableFromInline var present: UInt64 {
@@ -582,9 +579,10 @@ public struct FIXMessageView {
             let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
             let k: Int
             let slot: UInt16
-            if w & predictedMask[previous] == predictedTag[previous] {
+            let guess = predicted + previous
+            if w & guess.pointee.mask == guess.pointee.tag {
                 // The same `tag=` bytes that followed this field last time: already checked.
-                let info = predictedInfo[previous]
+                let info = guess.pointee.info
                 k = Int(info & 0xFF)
                 slot = UInt16(truncatingIfNeeded: info >> 8)
             } else {
@@ -609,9 +607,7 @@ public struct FIXMessageView {
                 slot = tag < 512 ? slotOfTag[tag] : 0xFFFF
                 // Remember `tag=` as what follows `previous`.
                 let withEquals = (mask << 8) | 0xFF
-                predictedMask[previous] = withEquals
-                predictedTag[previous] = w & withEquals
-                predictedInfo[previous] = UInt32(k) | UInt32(slot) << 8
+                guess.pointee = Prediction(tag: w & withEquals, mask: withEquals, info: UInt64(k) | UInt64(slot) << 8)
             }
             // Value: up to the next SOH (the body ends in SOH, so the scan stops inside it).
             // Most values end within their first eight bytes, which also hold their digits.
@@ -769,20 +765,21 @@ public struct FIXMessageView {
             words[3] = date
             words[4] = days
         }
-        // "-HH:MM:SS.sss": separators, then the nine digits.
-        @inline(__always) func b(_ k: Int) -> UInt8 { p.load(fromByteOffset: k, as: UInt8.self) }
-        @inline(__always) func dd(_ k: Int) -> UInt64? {
-            let hi = b(k) &- 0x30, lo = b(k &+ 1) &- 0x30
-            guard hi < 10, lo < 10 else { return nil }
-            return UInt64(hi) &* 10 &+ UInt64(lo)
-        }
-        guard b(8) == 0x2D, b(11) == 0x3A, b(14) == 0x3A, b(17) == 0x2E,
-            let hh = dd(9), let mm = dd(12), let ss = dd(15), let m0 = dd(18)
+        // "HH:MM:SS" as one word: separators checked and digits converted together.
+        let hms = p.loadUnaligned(fromByteOffset: 9, as: UInt64.self).littleEndian ^ 0x3030_3A30_303A_3030
+        let frac = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 17, as: UInt32.self)) ^ 0x3030_302E
+        guard p.load(fromByteOffset: 8, as: UInt8.self) == 0x2D,
+            hms & 0x0000_FF00_00FF_0000 == 0, frac & 0xFF == 0,
+            ((hms &+ 0x7676_7676_7676_7676) | hms) & 0x8080_8080_8080_8080 == 0,
+            ((frac &+ 0x7676_7676) | frac) & 0x8080_8000 == 0
         else { return nil }
-        let m1 = b(20) &- 0x30
-        guard hh < 24, mm < 60, ss <= 60, m1 < 10 else { return nil }
+        let hh = (hms & 0xF) &* 10 &+ ((hms >> 8) & 0xF)
+        let mm = ((hms >> 24) & 0xF) &* 10 &+ ((hms >> 32) & 0xF)
+        let ss = ((hms >> 48) & 0xF) &* 10 &+ ((hms >> 56) & 0xF)
+        let ms = UInt64((frac >> 8) & 0xF) &* 100 &+ UInt64((frac >> 16) & 0xF) &* 10 &+ UInt64((frac >> 24) & 0xF)
+        guard hh < 24, mm < 60, ss <= 60 else { return nil }
         let seconds = days &* 86_400 &+ hh &* 3600 &+ mm &* 60 &+ ss
-        return Int64(seconds &* 1_000_000_000 &+ (m0 &* 10 &+ UInt64(m1)) &* 1_000_000)
+        return Int64(seconds &* 1_000_000_000 &+ ms &* 1_000_000)
     }
 
     /// Walks the fields of `p[from..<to]` (which ends in SOH), records them and checks the
