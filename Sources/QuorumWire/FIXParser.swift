@@ -591,7 +591,7 @@ public struct FIXMessageView {
                 let z = (e &- ones) & ~e & highs
                 k = z.trailingZeroBitCount >> 3
                 guard k &- 1 < 4 else { return false }  // k in 1...4
-                let mask: UInt64 = (1 << UInt64(k &* 8)) &- 1
+                let mask: UInt64 = (1 &<< UInt64(k &* 8)) &- 1
                 let d = (w & mask) ^ (0x3030_3030_3030_3030 & mask)  // digits → 0...9, else ≥ 10
                 guard ((d &+ 0x7676_7676_7676_7676) | d) & highs & mask == 0 else { return false }
                 let tag: Int
@@ -625,7 +625,7 @@ public struct FIXMessageView {
             }
             let f = Int(slot & 0xFF)
             previous = f
-            let bit: UInt64 = 1 << UInt64(f)
+            let bit: UInt64 = 1 &<< UInt64(f)
             guard present & bit == 0 else { return false }
             present |= bit
             let v = p + valueStart
@@ -656,7 +656,7 @@ public struct FIXMessageView {
             case .side, .ordType, .timeInForce, .execType, .ordStatus, .cxlRejResponseTo:
                 guard n == 1 else { return false }
                 let b = UInt8(truncatingIfNeeded: vw)
-                let allowed = b < 64 ? enumBytes[f].0 >> UInt64(b) : enumBytes[f].1 >> UInt64(b & 63)
+                let allowed = b < 64 ? enumBytes[f].0 &>> UInt64(b) : enumBytes[f].1 &>> UInt64(b & 63)
                 guard b < 128, allowed & 1 != 0 else { return false }
                 value = Int64(b)
             default:
@@ -734,7 +734,7 @@ public struct FIXMessageView {
             let decimals = n &- dot &- 1
             guard dot > 0, decimals > 0, decimals <= 4 else { return nil }
             // Close up the '.': whole digits, then the decimals moved one byte down.
-            let low: UInt64 = (1 << UInt64(dot &* 8)) &- 1
+            let low: UInt64 = (1 &<< UInt64(dot &* 8)) &- 1
             guard let digits = _parse8((w & low) | ((w >> 8) & ~low), n &- 1) else { return nil }
             let scale: Int64 = decimals == 4 ? 1 : decimals == 3 ? 10 : decimals == 2 ? 100 : 1000
             x = digits &* scale
