@@ -628,10 +628,18 @@ public struct FIXMessageView {
             let bit: UInt64 = 1 &<< UInt64(f)
             guard present & bit == 0 else { return false }
             present |= bit
+            let kind = unsafeBitCast(UInt8(truncatingIfNeeded: slot >> 8), to: _FIXField.Kind.self)
+            if kind == .string {
+                // A third of the fields: only the length to check, nothing to convert.
+                guard n <= FIXString.capacity else { return false }
+                entries[f] = Entry(start: Int32(truncatingIfNeeded: valueStart), length: Int32(truncatingIfNeeded: n),
+                                   value: 0)
+                continue
+            }
             let v = p + valueStart
             var value: Int64 = 0
             // Kind's raw values are its case numbers 0..<14, so the byte is the enum's bits.
-            switch unsafeBitCast(UInt8(truncatingIfNeeded: slot >> 8), to: _FIXField.Kind.self) {
+            switch kind {
             case .string:
                 guard n <= FIXString.capacity else { return false }
             case .text:
