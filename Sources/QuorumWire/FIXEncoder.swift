@@ -37,10 +37,10 @@ public protocol FIXMessageBody: Equatable, Sendable {
 @frozen public struct _FIXWriter {
     public let base: UnsafeMutableRawPointer
     public var position: Int
-    /// The day of the last time written and where its `YYYYMMDD` is: SendingTime and
-    /// TransactTime share a date almost always, so the second copies 8 bytes.
-    @usableFromInline var _lastDay: Int64 = -1
-    @usableFromInline var _lastDatePosition = 0
+    /// The millisecond of the last time written and where its text is: SendingTime and
+    /// TransactTime are the same millisecond almost always, so the second copies 21 bytes.
+    @usableFromInline var _lastMillis: UInt64 = .max
+    @usableFromInline var _lastTimePosition = 0
 
     @inlinable @inline(__always)
     public init(_ base: UnsafeMutableRawPointer, position: Int) {
@@ -54,13 +54,29 @@ public protocol FIXMessageBody: Equatable, Sendable {
         position &+= 1
     }
 
-    /// `tag=`; tags are at most 4 digits.
+    /// `tag=`; tags are at most 4 digits. For a constant tag (every call in the messages) the
+    /// digits and '=' fold into one constant store; the byte past them is overwritten by the
+    /// value that follows.
     @inlinable @inline(__always)
     public mutating func tag(_ t: Int) {
-        let n = _FIXDigits.count(UInt64(t))
-        _FIXDigits.write(UInt64(t), count: n, at: base + position)
-        position &+= n
-        byte(0x3D)  // '='
+        let p = base + position
+        let v = UInt32(truncatingIfNeeded: t)
+        if t < 10 {
+            p.storeBytes(of: UInt16(truncatingIfNeeded: 0x3D30 | v).littleEndian, as: UInt16.self)
+            position &+= 2
+        } else if t < 100 {
+            p.storeBytes(of: (0x3D_3030 | (v / 10) | ((v % 10) << 8)).littleEndian, as: UInt32.self)
+            position &+= 3
+        } else if t < 1000 {
+            p.storeBytes(of: (0x3D30_3030 | (v / 100) | ((v / 10 % 10) << 8) | ((v % 10) << 16)).littleEndian,
+                         as: UInt32.self)
+            position &+= 4
+        } else {
+            let w = UInt64(0x3D_3030_3030) | UInt64(v / 1000) | UInt64(v / 100 % 10) << 8
+                | UInt64(v / 10 % 10) << 16 | UInt64(v % 10) << 24
+            p.storeBytes(of: w.littleEndian, as: UInt64.self)
+            position &+= 5
+        }
     }
 
     @inlinable @inline(__always)
@@ -125,16 +141,18 @@ public protocol FIXMessageBody: Equatable, Sendable {
     @inlinable @inline(__always)
     public mutating func time(_ t: Int, _ nanos: UInt64) {
         tag(t)
-        let day = Int64(nanos / 86_400_000_000_000)
+        let millis = nanos / 1_000_000
         let p = base + position
-        if day == _lastDay {
-            p.storeBytes(of: base.loadUnaligned(fromByteOffset: _lastDatePosition, as: UInt64.self), as: UInt64.self)
+        if millis == _lastMillis {
+            let q = UnsafeRawPointer(base + _lastTimePosition)
+            p.storeBytes(of: q.loadUnaligned(as: SIMD16<UInt8>.self), as: SIMD16<UInt8>.self)
+            p.storeBytes(of: q.loadUnaligned(fromByteOffset: 13, as: UInt64.self), toByteOffset: 13, as: UInt64.self)
         } else {
-            FIXTime.writeDate(days: day, at: p)
-            _lastDay = day
-            _lastDatePosition = position
+            FIXTime.writeDate(days: Int64(millis / 86_400_000), at: p)
+            FIXTime.writeTimeOfDay(nanos, at: p + 8)
+            _lastMillis = millis
+            _lastTimePosition = position
         }
-        FIXTime.writeTimeOfDay(nanos, at: p + 8)
         position &+= FIXTime.length
         byte(FIX.soh)
     }
@@ -240,29 +258,34 @@ public enum FIXEncoder {
 
 /// The FIX CheckSum: the byte sum modulo 256.
 @usableFromInline enum _FIXChecksum {
-    /// Sums eight bytes at a time: each 64-bit word is split into its even and odd bytes,
-    /// which add into four 16-bit lanes; 128 words (1 KiB) add at most 128 × 510 < 65 536 per
-    /// lane, so longer inputs are summed in 1 KiB blocks.
+    /// Sums sixteen bytes per step in sixteen byte lanes that wrap: each lane is then its
+    /// bytes' sum modulo 256, and so is the wrapping sum of the lanes. The last partial block
+    /// reloads the final sixteen bytes and masks off the ones already summed, so nothing past
+    /// `count` is read.
     @inlinable
     static func sum(_ p: UnsafeRawPointer, count: Int) -> UInt8 {
-        let mask: UInt64 = 0x00FF_00FF_00FF_00FF
-        var total: UInt64 = 0
-        var i = 0
-        while count - i >= 8 {
-            var lanes: UInt64 = 0
-            let blockEnd = min(count - (count - i) % 8, i + 1024)
-            while i < blockEnd {
-                let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                lanes &+= (w & mask) &+ ((w >> 8) & mask)  // per lane ≤ 510 per word
-                i &+= 8
+        guard count >= 16 else {
+            var total: UInt8 = 0
+            var i = 0
+            while i < count {
+                total &+= p.load(fromByteOffset: i, as: UInt8.self)
+                i &+= 1
             }
-            // Fold the four 16-bit lanes.
-            total &+= (lanes & 0xFFFF) &+ ((lanes >> 16) & 0xFFFF) &+ ((lanes >> 32) & 0xFFFF) &+ (lanes >> 48)
+            return total
         }
-        while i < count {
-            total &+= UInt64(p.load(fromByteOffset: i, as: UInt8.self))
-            i &+= 1
+        var lanes = SIMD16<UInt8>()
+        var i = 0
+        while count &- i >= 16 {
+            lanes &+= p.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            i &+= 16
         }
-        return UInt8(truncatingIfNeeded: total)
+        let rest = count &- i
+        if rest > 0 {
+            let last = p.loadUnaligned(fromByteOffset: count &- 16, as: SIMD16<UInt8>.self)
+            let skip = SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: 16 &- rest))
+            let index = SIMD16<UInt8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            lanes &+= last.replacing(with: 0, where: index .< skip)
+        }
+        return lanes.wrappedSum()
     }
 }

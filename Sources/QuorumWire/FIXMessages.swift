@@ -359,21 +359,22 @@
     }
 
     @inlinable public init(_ m: borrowing FIXMessageView) {
-        orderID = m.string(FIX.Tag.orderID) ?? FIXString()
-        clOrdID = m.string(FIX.Tag.clOrdID)
-        origClOrdID = m.string(FIX.Tag.origClOrdID)
-        execID = m.string(FIX.Tag.execID) ?? FIXString()
-        execType = m.char(FIX.Tag.execType).flatMap(FIXExecType.init(rawValue:)) ?? .new
-        ordStatus = m.char(FIX.Tag.ordStatus).flatMap(FIXOrdStatus.init(rawValue:)) ?? .new
-        symbol = m.string(FIX.Tag.symbol) ?? FIXString()
-        side = m.char(FIX.Tag.side).flatMap(FIXSide.init(rawValue:)) ?? .buy
-        orderQty = m.qty(FIX.Tag.orderQty)
-        lastQty = m.qty(FIX.Tag.lastQty)
-        lastPx = m.price(FIX.Tag.lastPx)
-        leavesQty = m.qty(FIX.Tag.leavesQty) ?? .zero
-        cumQty = m.qty(FIX.Tag.cumQty) ?? .zero
-        avgPx = m.price(FIX.Tag.avgPx) ?? .zero
-        text = m.string(FIX.Tag.text)
+        // By field number: the hot decode of the session's busiest message.
+        orderID = m._string(field: _FIXField.orderID) ?? FIXString()
+        clOrdID = m._string(field: _FIXField.clOrdID)
+        origClOrdID = m._string(field: _FIXField.origClOrdID)
+        execID = m._string(field: _FIXField.execID) ?? FIXString()
+        execType = m._char(field: _FIXField.execType).flatMap(FIXExecType.init(rawValue:)) ?? .new
+        ordStatus = m._char(field: _FIXField.ordStatus).flatMap(FIXOrdStatus.init(rawValue:)) ?? .new
+        symbol = m._string(field: _FIXField.symbol) ?? FIXString()
+        side = m._char(field: _FIXField.side).flatMap(FIXSide.init(rawValue:)) ?? .buy
+        orderQty = m._qty(field: _FIXField.orderQty)
+        lastQty = m._qty(field: _FIXField.lastQty)
+        lastPx = m._price(field: _FIXField.lastPx)
+        leavesQty = m._qty(field: _FIXField.leavesQty) ?? .zero
+        cumQty = m._qty(field: _FIXField.cumQty) ?? .zero
+        avgPx = m._price(field: _FIXField.avgPx) ?? .zero
+        text = m._string(field: _FIXField.text)
     }
 }
 

@@ -130,7 +130,12 @@ public final class FIXParser {
         else { return skipGarbage(p, n) }
 
         _index.message = UnsafeRawBufferPointer(start: p, count: total)
-        if let rejection = _index.index(p, from: bodyStart, to: trailer) {
+        // The one-pass fast path accepts only plainly valid messages; anything it does not
+        // like (a rule broken, or just an unusual spelling) goes through the full validator,
+        // which decides and says why.
+        if !_index.indexFast(p, from: bodyStart, to: trailer),
+            let rejection = _index.index(p, from: bodyStart, to: trailer)
+        {
             _counters.pointee.invalid &+= 1
             return .invalid(length: total, rejection)
         }
@@ -188,13 +193,13 @@ public struct FIXMessageView {
     @inlinable public var targetCompID: FIXString { string(FIX.Tag.targetCompID) ?? FIXString() }
 
     /// Whether the message carries `tag` (one of the tags the parser indexes).
-    @inlinable public func has(_ tag: Int) -> Bool {
+    @inlinable @inline(__always) public func has(_ tag: Int) -> Bool {
         let f = _FIXField.field(forTag: tag)
         return f >= 0 && index.has(f)
     }
 
     /// The raw value bytes of an indexed tag.
-    @inlinable public func value(_ tag: Int) -> UnsafeRawBufferPointer? {
+    @inlinable @inline(__always) public func value(_ tag: Int) -> UnsafeRawBufferPointer? {
         let f = _FIXField.field(forTag: tag)
         guard f >= 0, index.has(f) else { return nil }
         let (start, length) = index.span(f)
@@ -203,25 +208,55 @@ public struct FIXMessageView {
 
     /// A string value; Text (58) longer than `FIXString.capacity` is cut, other strings were
     /// checked by the parser to fit.
-    @inlinable public func string(_ tag: Int) -> FIXString? {
-        guard let v = value(tag) else { return nil }
-        return FIXString(UnsafeRawBufferPointer(rebasing: v[0..<min(v.count, FIXString.capacity)]))
-    }
-
-    @inlinable func converted(_ tag: Int) -> Int64? {
+    @inlinable @inline(__always) public func string(_ tag: Int) -> FIXString? {
         let f = _FIXField.field(forTag: tag)
-        guard f >= 0, index.has(f) else { return nil }
-        return index.value(f)
+        return f >= 0 ? _string(field: f) : nil
     }
 
-    @inlinable public func uint(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
-    @inlinable public func int(_ tag: Int) -> Int? { converted(tag).map { Int($0) } }
-    @inlinable public func price(_ tag: Int) -> Price? { converted(tag).map { Price(UInt32(truncatingIfNeeded: $0)) } }
-    @inlinable public func qty(_ tag: Int) -> Qty? { converted(tag).map { Qty(UInt32(truncatingIfNeeded: $0)) } }
+    @inlinable @inline(__always) func converted(_ tag: Int) -> Int64? {
+        let f = _FIXField.field(forTag: tag)
+        return f >= 0 ? _converted(field: f) : nil
+    }
+
+    // By field number (`_FIXField`): what the message structs decode with, free of the
+    // tag → field switch.
+
+    @inlinable @inline(__always) func _string(field f: Int) -> FIXString? {
+        guard index.has(f) else { return nil }
+        let (start, length) = index.span(f)
+        let n = min(length, FIXString.capacity)
+        if start &+ FIXString.capacity <= bytes.count {
+            // Four word loads, masked to the value: the message has 32 bytes from `start`.
+            return FIXString(_loading: bytes.baseAddress! + start, count: n)
+        }
+        return FIXString(UnsafeRawBufferPointer(start: bytes.baseAddress! + start, count: n))
+    }
+
+    @inlinable @inline(__always) func _converted(field f: Int) -> Int64? {
+        index.has(f) ? index.value(f) : nil
+    }
+
+    @inlinable @inline(__always) func _qty(field f: Int) -> Qty? {
+        index.has(f) ? Qty(UInt32(truncatingIfNeeded: index.value(f))) : nil
+    }
+
+    @inlinable @inline(__always) func _price(field f: Int) -> Price? {
+        index.has(f) ? Price(UInt32(truncatingIfNeeded: index.value(f))) : nil
+    }
+
+    /// A one-byte enum field's byte (the parser checked it is one of the enum's values).
+    @inlinable @inline(__always) func _char(field f: Int) -> UInt8? {
+        index.has(f) ? UInt8(truncatingIfNeeded: index.value(f)) : nil
+    }
+
+    @inlinable @inline(__always) public func uint(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
+    @inlinable @inline(__always) public func int(_ tag: Int) -> Int? { converted(tag).map { Int($0) } }
+    @inlinable @inline(__always) public func price(_ tag: Int) -> Price? { converted(tag).map { Price(UInt32(truncatingIfNeeded: $0)) } }
+    @inlinable @inline(__always) public func qty(_ tag: Int) -> Qty? { converted(tag).map { Qty(UInt32(truncatingIfNeeded: $0)) } }
     /// Nanoseconds since the Unix epoch.
-    @inlinable public func time(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
-    @inlinable public func char(_ tag: Int) -> UInt8? { converted(tag).map { UInt8(truncatingIfNeeded: $0) } }
-    @inlinable public func bool(_ tag: Int) -> Bool? { converted(tag).map { $0 != 0 } }
+    @inlinable @inline(__always) public func time(_ tag: Int) -> UInt64? { converted(tag).map { UInt64($0) } }
+    @inlinable @inline(__always) public func char(_ tag: Int) -> UInt8? { converted(tag).map { UInt8(truncatingIfNeeded: $0) } }
+    @inlinable @inline(__always) public func bool(_ tag: Int) -> Bool? { converted(tag).map { $0 != 0 } }
 }
 
 /// The tags the parser indexes, numbered 0..<64 so that "which are present" is one 64-bit mask.
@@ -233,41 +268,41 @@ public struct FIXMessageView {
     @usableFromInline static let sendingTime = 4
     @usableFromInline static let possDupFlag = 5
     @usableFromInline static let origSendingTime = 6
-    static let encryptMethod = 7
-    static let heartBtInt = 8
-    static let resetSeqNumFlag = 9
-    static let testReqID = 10
-    static let beginSeqNo = 11
-    static let endSeqNo = 12
-    static let refSeqNum = 13
-    static let refTagID = 14
-    static let refMsgType = 15
-    static let sessionRejectReason = 16
-    static let text = 17
-    static let gapFillFlag = 18
-    static let newSeqNo = 19
-    static let clOrdID = 20
-    static let symbol = 21
-    static let side = 22
-    static let transactTime = 23
-    static let orderQty = 24
-    static let ordType = 25
-    static let price = 26
-    static let timeInForce = 27
-    static let origClOrdID = 28
-    static let orderID = 29
-    static let execID = 30
-    static let execType = 31
-    static let ordStatus = 32
-    static let leavesQty = 33
-    static let cumQty = 34
-    static let avgPx = 35
-    static let lastPx = 36
-    static let lastQty = 37
-    static let cxlRejResponseTo = 38
-    static let cxlRejReason = 39
-    static let possResend = 40
-    static let count = 41
+    @usableFromInline static let encryptMethod = 7
+    @usableFromInline static let heartBtInt = 8
+    @usableFromInline static let resetSeqNumFlag = 9
+    @usableFromInline static let testReqID = 10
+    @usableFromInline static let beginSeqNo = 11
+    @usableFromInline static let endSeqNo = 12
+    @usableFromInline static let refSeqNum = 13
+    @usableFromInline static let refTagID = 14
+    @usableFromInline static let refMsgType = 15
+    @usableFromInline static let sessionRejectReason = 16
+    @usableFromInline static let text = 17
+    @usableFromInline static let gapFillFlag = 18
+    @usableFromInline static let newSeqNo = 19
+    @usableFromInline static let clOrdID = 20
+    @usableFromInline static let symbol = 21
+    @usableFromInline static let side = 22
+    @usableFromInline static let transactTime = 23
+    @usableFromInline static let orderQty = 24
+    @usableFromInline static let ordType = 25
+    @usableFromInline static let price = 26
+    @usableFromInline static let timeInForce = 27
+    @usableFromInline static let origClOrdID = 28
+    @usableFromInline static let orderID = 29
+    @usableFromInline static let execID = 30
+    @usableFromInline static let execType = 31
+    @usableFromInline static let ordStatus = 32
+    @usableFromInline static let leavesQty = 33
+    @usableFromInline static let cumQty = 34
+    @usableFromInline static let avgPx = 35
+    @usableFromInline static let lastPx = 36
+    @usableFromInline static let lastQty = 37
+    @usableFromInline static let cxlRejResponseTo = 38
+    @usableFromInline static let cxlRejReason = 39
+    @usableFromInline static let possResend = 40
+    @usableFromInline static let count = 41
 
     /// The field number of `tag`, or -1 for a tag the parser skips. Inlined so that a
     /// constant tag folds to a constant field.
@@ -429,22 +464,59 @@ public struct FIXMessageView {
     }
 
     @usableFromInline let entries: UnsafeMutablePointer<Entry>
-    /// Word 0: the presence mask; words 1, 2: the current message's base and length.
+    /// Word 0: the presence mask; words 1, 2: the current message's base and length;
+    /// words 3, 4: the last `YYYYMMDD` the fast path validated (as loaded) and its day number.
     @usableFromInline let words: UnsafeMutablePointer<UInt64>
     /// Tag (< 512) → field number, or -1.
     let fieldOfTag: UnsafeMutablePointer<Int8>
     /// Field number → `Kind`.
     let kindOfField: UnsafeMutablePointer<_FIXField.Kind>
+    /// After field f (63: after a skipped tag), the `tag=` bytes that followed it last time,
+    /// the mask that selects them from a word, and `k | slot << 8` (k digits, the tag's
+    /// `slotOfTag` entry): a counterparty writes its fields in the same order message after
+    /// message, so the next tag is usually one compare.
+    struct Prediction {
+        var tag: UInt64
+        var mask: UInt64
+        var info: UInt64
+    }
+    let predicted: UnsafeMutablePointer<Prediction>
+    /// Tag (< 512) → `kind << 8 | field`, or 0xFFFF for a tag the parser skips.
+    let slotOfTag: UnsafeMutablePointer<UInt16>
+    /// Field number → the bytes (all below 128) a one-byte enum field accepts, as two
+    /// 64-bit masks; zero for other fields.
+    let enumBytes: UnsafeMutablePointer<(UInt64, UInt64)>
 
     init() {
         entries = .allocate(capacity: 64)
         entries.initialize(repeating: Entry(start: 0, length: 0, value: 0), count: 64)
-        words = .allocate(capacity: 3)
-        words.initialize(repeating: 0, count: 3)
+        words = .allocate(capacity: 5)
+        words.initialize(repeating: 0, count: 5)
         fieldOfTag = .allocate(capacity: 512)
         for t in 0..<512 { (fieldOfTag + t).initialize(to: Int8(_FIXField.field(forTag: t))) }
         kindOfField = .allocate(capacity: 64)
         for f in 0..<64 { (kindOfField + f).initialize(to: f < _FIXField.count ? _FIXField.kind(f) : .text) }
+        // A mask of 0 never matches a tag of all ones: nothing is predicted at first.
+        predicted = .allocate(capacity: 64)
+        predicted.initialize(repeating: Prediction(tag: ~0, mask: 0, info: 0), count: 64)
+        slotOfTag = .allocate(capacity: 512)
+        for t in 0..<512 {
+            let f = _FIXField.field(forTag: t)
+            (slotOfTag + t).initialize(to: f < 0 ? 0xFFFF : UInt16(_FIXField.kind(f).rawValue) << 8 | UInt16(f))
+        }
+        enumBytes = .allocate(capacity: 64)
+        enumBytes.initialize(repeating: (0, 0), count: 64)
+        for f in 0..<_FIXField.count {
+            switch kindOfField[f] {
+            case .side, .ordType, .timeInForce, .execType, .ordStatus, .cxlRejResponseTo:
+                for b in 0..<128 {
+                    var byte = UInt8(b)
+                    guard case .success = convertChecked(f, &byte, 1) else { continue }
+                    if b < 64 { enumBytes[f].0 |= 1 << UInt64(b) } else { enumBytes[f].1 |= 1 << UInt64(b - 64) }
+                }
+            default: break
+            }
+        }
     }
 
     deinit {
@@ -452,6 +524,9 @@ public struct FIXMessageView {
         words.deallocate()
         fieldOfTag.deallocate()
         kindOfField.deallocate()
+        enumBytes.deallocate()
+        slotOfTag.deallocate()
+        predicted.deallocate()
     }
 
     @usableFromInline var present: UInt64 {
@@ -474,6 +549,246 @@ public struct FIXMessageView {
     @inlinable @inline(__always) func has(_ f: Int) -> Bool { present & (1 << UInt64(f)) != 0 }
     @inlinable @inline(__always) func value(_ f: Int) -> Int64 { entries[f].value }
     @inlinable @inline(__always) func span(_ f: Int) -> (Int, Int) { (Int(entries[f].start), Int(entries[f].length)) }
+
+    /// One pass over `p[from..<to]` for the common case: every tag 1 to 4 plain digits, every
+    /// value in its usual spelling (strings within capacity, integers and quantities as digits,
+    /// prices with at most 4 decimals, `YYYYMMDD-HH:MM:SS.sss` times, one-byte flags and
+    /// enums), MsgType first, no known tag twice and every required tag present. Records the
+    /// fields and returns true for such a message; returns false — having decided nothing —
+    /// for anything else, and `index` then validates from scratch.
+    ///
+    /// Reads eight bytes at a time past a field's start: safe, because the message's 7-byte
+    /// trailer follows `to`.
+    @inline(__always)
+    func indexFast(_ p: UnsafeRawPointer, from: Int, to end: Int) -> Bool {
+        guard end &- from >= 5 else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // "35=" X SOH first.
+        let first = p.loadUnaligned(fromByteOffset: from, as: UInt64.self).littleEndian
+        guard first & 0xFF_00FF_FFFF == 0x01_003D_3533,
+            let type = FIXMsgType(rawValue: UInt8(truncatingIfNeeded: first >> 24))
+        else { return false }
+        entries[_FIXField.msgType] = Entry(start: Int32(truncatingIfNeeded: from &+ 3), length: 1,
+                                           value: Int64(type.rawValue))
+        var present: UInt64 = 1 << UInt64(_FIXField.msgType)
+        var i = from &+ 5
+        // The field read last (0: MsgType; 63: a tag Quorum skips), which predicts the next.
+        var previous = _FIXField.msgType
+        while i < end {
+            let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+            let k: Int
+            let slot: UInt16
+            let guess = predicted + previous
+            if w & guess.pointee.mask == guess.pointee.tag {
+                // The same `tag=` bytes that followed this field last time: already checked.
+                let info = guess.pointee.info
+                k = Int(info & 0xFF)
+                slot = UInt16(truncatingIfNeeded: info >> 8)
+            } else {
+                // Tag: find '=' in the next eight bytes; 1 to 4 digits before it.
+                let e = w ^ 0x3D3D_3D3D_3D3D_3D3D
+                let z = (e &- ones) & ~e & highs
+                k = z.trailingZeroBitCount >> 3
+                guard k &- 1 < 4 else { return false }  // k in 1...4
+                let mask: UInt64 = (1 &<< UInt64(k &* 8)) &- 1
+                let d = (w & mask) ^ (0x3030_3030_3030_3030 & mask)  // digits → 0...9, else ≥ 10
+                guard ((d &+ 0x7676_7676_7676_7676) | d) & highs & mask == 0 else { return false }
+                let tag: Int
+                switch k {
+                case 1: tag = Int(d & 0xF)
+                case 2: tag = Int(d & 0xF) &* 10 &+ Int((d >> 8) & 0xF)
+                case 3: tag = Int(d & 0xF) &* 100 &+ Int((d >> 8) & 0xF) &* 10 &+ Int((d >> 16) & 0xF)
+                default:
+                    tag = Int(d & 0xF) &* 1000 &+ Int((d >> 8) & 0xF) &* 100 &+ Int((d >> 16) & 0xF) &* 10
+                        &+ Int((d >> 24) & 0xF)
+                }
+                guard tag > 0 else { return false }
+                slot = tag < 512 ? slotOfTag[tag] : 0xFFFF
+                // Remember `tag=` as what follows `previous`.
+                let withEquals = (mask << 8) | 0xFF
+                guess.pointee = Prediction(tag: w & withEquals, mask: withEquals, info: UInt64(k) | UInt64(slot) << 8)
+            }
+            // Value: up to the next SOH (the body ends in SOH, so the scan stops inside it).
+            // Most values end within their first eight bytes, which also hold their digits.
+            let valueStart = i &+ k &+ 1
+            let vw = p.loadUnaligned(fromByteOffset: valueStart, as: UInt64.self).littleEndian
+            let s = vw ^ ones
+            let sz = (s &- ones) & ~s & highs
+            let valueEnd = sz != 0 ? valueStart &+ (sz.trailingZeroBitCount >> 3) : _findSOH(p, from: valueStart &+ 8, end: end)
+            let n = valueEnd &- valueStart
+            i = valueEnd &+ 1
+            guard n > 0 else { return false }
+            if slot == 0xFFFF {  // a tag Quorum does not read
+                previous = 63
+                continue
+            }
+            let f = Int(slot & 0xFF)
+            previous = f
+            let bit: UInt64 = 1 &<< UInt64(f)
+            guard present & bit == 0 else { return false }
+            present |= bit
+            let kind = unsafeBitCast(UInt8(truncatingIfNeeded: slot >> 8), to: _FIXField.Kind.self)
+            if kind == .string {
+                // A third of the fields: only the length to check, nothing to convert.
+                guard n <= FIXString.capacity else { return false }
+                entries[f] = Entry(start: Int32(truncatingIfNeeded: valueStart), length: Int32(truncatingIfNeeded: n),
+                                   value: 0)
+                continue
+            }
+            let v = p + valueStart
+            var value: Int64 = 0
+            // Kind's raw values are its case numbers 0..<14, so the byte is the enum's bits.
+            switch kind {
+            case .string:
+                guard n <= FIXString.capacity else { return false }
+            case .text:
+                break
+            case .int:
+                if n <= 8 {
+                    guard let x = _parse8(vw, n) else { return false }
+                    value = x
+                } else {
+                    guard n <= 18, let x = _digits(v, n) else { return false }
+                    value = x
+                }
+            case .qty:
+                guard n <= 8, let x = _parse8(vw, n) else { return false }
+                value = x
+            case .price:
+                guard n <= 8, let x = _price8(vw, n) else { return false }
+                value = x
+            case .time:
+                guard n == FIXTime.length, let x = _time(v) else { return false }
+                value = x
+            case .side, .ordType, .timeInForce, .execType, .ordStatus, .cxlRejResponseTo:
+                guard n == 1 else { return false }
+                let b = UInt8(truncatingIfNeeded: vw)
+                let allowed = b < 64 ? enumBytes[f].0 &>> UInt64(b) : enumBytes[f].1 &>> UInt64(b & 63)
+                guard b < 128, allowed & 1 != 0 else { return false }
+                value = Int64(b)
+            default:
+                guard case .success(let x) = convertChecked(f, v, n) else { return false }
+                value = x
+            }
+            entries[f] = Entry(start: Int32(truncatingIfNeeded: valueStart), length: Int32(truncatingIfNeeded: n),
+                               value: value)
+        }
+        var required = _FIXField.header | _FIXField.required(type)
+        if present & (1 << UInt64(_FIXField.possDupFlag)) != 0 && entries[_FIXField.possDupFlag].value != 0 {
+            required |= 1 << UInt64(_FIXField.origSendingTime)
+        }
+        switch type {
+        case .newOrderSingle, .orderCancelReplaceRequest:
+            if present & (1 << UInt64(_FIXField.ordType)) != 0,
+                entries[_FIXField.ordType].value == Int64(FIXOrdType.limit.rawValue)
+            {
+                required |= 1 << UInt64(_FIXField.price)
+            }
+        case .executionReport:
+            if present & (1 << UInt64(_FIXField.execType)) != 0,
+                entries[_FIXField.execType].value == Int64(FIXExecType.trade.rawValue)
+            {
+                required |= (1 << UInt64(_FIXField.lastQty)) | (1 << UInt64(_FIXField.lastPx))
+            }
+        default: break
+        }
+        guard required & ~present == 0 else { return false }
+        self.present = present
+        return true
+    }
+
+    /// `n` (1...18) decimal digits, or nil.
+    @inline(__always)
+    func _digits(_ p: UnsafeRawPointer, _ n: Int) -> Int64? {
+        var x: Int64 = 0
+        var k = 0
+        repeat {
+            let d = p.load(fromByteOffset: k, as: UInt8.self) &- 0x30
+            guard d < 10 else { return nil }
+            x = x &* 10 &+ Int64(d)
+            k &+= 1
+        } while k < n
+        return x
+    }
+
+    /// The `n` (1...8) decimal digits in the low bytes of `w` (first digit lowest), or nil:
+    /// checked and converted eight at a time (pairs, then quads, then the whole).
+    @inline(__always)
+    func _parse8(_ w: UInt64, _ n: Int) -> Int64? {
+        let mask: UInt64 = n >= 8 ? ~0 : (1 &<< UInt64(n &* 8)) &- 1
+        let t = (w ^ 0x3030_3030_3030_3030) & mask  // digits → 0...9
+        guard ((t &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080 == 0 else { return nil }
+        var x = t &<< UInt64(64 &- n &* 8)  // right-align: missing leading digits are zeros
+        x = ((x &* (10 << 8 | 1)) >> 8) & 0x00FF_00FF_00FF_00FF
+        x = ((x &* (100 << 16 | 1)) >> 16) & 0x0000_FFFF_0000_FFFF
+        x = (x &* (10_000 << 32 | 1)) >> 32
+        return Int64(x)
+    }
+
+    /// A price of at most 8 bytes in the low bytes of `w`: 1 to 8 whole digits, then
+    /// optionally '.' and 1 to 4 decimals; 4 implied decimals within UInt32, or nil (the full
+    /// validator decides those).
+    @inline(__always)
+    func _price8(_ w: UInt64, _ n: Int) -> Int64? {
+        let e = w ^ 0x2E2E_2E2E_2E2E_2E2E  // '.' → 0
+        let z = (e &- 0x0101_0101_0101_0101) & ~e & 0x8080_8080_8080_8080
+        let dot = z.trailingZeroBitCount >> 3
+        let x: Int64
+        if dot >= n {
+            guard let whole = _parse8(w, n) else { return nil }
+            x = whole &* 10_000
+        } else {
+            let decimals = n &- dot &- 1
+            guard dot > 0, decimals > 0, decimals <= 4 else { return nil }
+            // Close up the '.': whole digits, then the decimals moved one byte down.
+            let low: UInt64 = (1 &<< UInt64(dot &* 8)) &- 1
+            guard let digits = _parse8((w & low) | ((w >> 8) & ~low), n &- 1) else { return nil }
+            let scale: Int64 = decimals == 4 ? 1 : decimals == 3 ? 10 : decimals == 2 ? 100 : 1000
+            x = digits &* scale
+        }
+        return x <= Int64(UInt32.max) ? x : nil
+    }
+
+    /// `YYYYMMDD-HH:MM:SS.sss` (21 bytes) as nanoseconds since the epoch, or nil. The date
+    /// is checked and converted once per day: a date equal to the last one reuses its day.
+    @inline(__always)
+    func _time(_ p: UnsafeRawPointer) -> Int64? {
+        let date = p.loadUnaligned(as: UInt64.self)
+        let days: UInt64
+        if date == words[3] && words[3] != 0 {
+            days = words[4]
+        } else {
+            // Validate the date alone with a fixed valid time of day.
+            let b = p.assumingMemoryBound(to: UInt8.self)
+            var probe: (UInt64, UInt64, UInt8) = (0, 0, 0)
+            let ok: UInt64? = withUnsafeMutableBytes(of: &probe) { q in
+                q.baseAddress!.copyMemory(from: b, byteCount: 8)
+                let rest: StaticString = "-00:00:00"
+                q.baseAddress!.advanced(by: 8).copyMemory(from: rest.utf8Start, byteCount: 9)
+                return FIXTime.parse(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[0..<17]))
+            }
+            guard let t = ok else { return nil }
+            days = t / 86_400_000_000_000
+            words[3] = date
+            words[4] = days
+        }
+        // "HH:MM:SS" as one word: separators checked and digits converted together.
+        let hms = p.loadUnaligned(fromByteOffset: 9, as: UInt64.self).littleEndian ^ 0x3030_3A30_303A_3030
+        let frac = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 17, as: UInt32.self)) ^ 0x3030_302E
+        guard p.load(fromByteOffset: 8, as: UInt8.self) == 0x2D,
+            hms & 0x0000_FF00_00FF_0000 == 0, frac & 0xFF == 0,
+            ((hms &+ 0x7676_7676_7676_7676) | hms) & 0x8080_8080_8080_8080 == 0,
+            ((frac &+ 0x7676_7676) | frac) & 0x8080_8000 == 0
+        else { return nil }
+        let hh = (hms & 0xF) &* 10 &+ ((hms >> 8) & 0xF)
+        let mm = ((hms >> 24) & 0xF) &* 10 &+ ((hms >> 32) & 0xF)
+        let ss = ((hms >> 48) & 0xF) &* 10 &+ ((hms >> 56) & 0xF)
+        let ms = UInt64((frac >> 8) & 0xF) &* 100 &+ UInt64((frac >> 16) & 0xF) &* 10 &+ UInt64((frac >> 24) & 0xF)
+        guard hh < 24, mm < 60, ss <= 60 else { return nil }
+        let seconds = days &* 86_400 &+ hh &* 3600 &+ mm &* 60 &+ ss
+        return Int64(seconds &* 1_000_000_000 &+ ms &* 1_000_000)
+    }
 
     /// Walks the fields of `p[from..<to]` (which ends in SOH), records them and checks the
     /// message's rules. Returns nil for a valid message, or why it is invalid.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// UTCTimestamp (`YYYYMMDD-HH:MM:SS.sss`) to and from nanoseconds since the Unix epoch,
 /// by integer arithmetic on days (the proleptic Gregorian calendar), without Foundation.
 public enum FIXTime {
@@ -12,14 +14,42 @@ public enum FIXTime {
         writeTimeOfDay(nanos, at: p + 8)
     }
 
-    /// `YYYYMMDD` for a day number (days since 1970-01-01).
+    /// `YYYYMMDD` for a day number (days since 1970-01-01). The last day written (by any
+    /// thread) is remembered, so a day's messages after its first copy 8 bytes.
     @inlinable @inline(__always)
     public static func writeDate(days: Int64, at p: UnsafeMutableRawPointer) {
+        let cached = _lastDate.load(ordering: .relaxed)
+        if days >= 0, cached >> 32 == UInt64(days) &+ 1 {
+            p.storeBytes(of: _ascii(digits: UInt32(truncatingIfNeeded: cached)).littleEndian, as: UInt64.self)
+        } else {
+            _writeDate(days: days, at: p)
+        }
+    }
+
+    /// One word: `(day + 1) << 32 | the 8 digits of YYYYMMDD as nibbles, first lowest`; 0 is
+    /// empty. A single relaxed atomic word, so threads that encode share it without tearing.
+    @usableFromInline static let _lastDate = Atomic<UInt64>(0)
+
+    /// Eight nibbles (first digit lowest) → eight ASCII digits (first byte lowest).
+    @inlinable @inline(__always)
+    static func _ascii(digits n: UInt32) -> UInt64 {
+        var x = UInt64(n)
+        x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF
+        x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF
+        x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F
+        return x | 0x3030_3030_3030_3030
+    }
+
+    @usableFromInline static func _writeDate(days: Int64, at p: UnsafeMutableRawPointer) {
         let (y, m, d) = civil(fromDays: days)
         put2(y / 100, at: p)
         put2(y % 100, at: p + 2)
         put2(m, at: p + 4)
         put2(d, at: p + 6)
+        guard days >= 0, days < 0x7FFF_FFFF, y >= 0, y <= 9999 else { return }
+        var nibbles: UInt32 = 0
+        for k in 0..<8 { nibbles |= UInt32(p.load(fromByteOffset: k, as: UInt8.self) & 0x0F) << UInt32(4 * k) }
+        _lastDate.store((UInt64(days) &+ 1) << 32 | UInt64(nibbles), ordering: .relaxed)
     }
 
     /// `-HH:MM:SS.sss` (13 bytes) for the time of day of `nanos`.
