@@ -104,7 +104,10 @@ let rest: [Target] = [
     .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
     .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
     .testTarget(name: "QuorumNetTests", dependencies: ["QuorumNet", "QuorumWire", "QuorumBook", "CURing"]),
-    .testTarget(name: "QuorumExchangeTests", dependencies: ["QuorumExchange", "QuorumNet", "QuorumWire", "QuorumBook"]),
+    .testTarget(
+        name: "QuorumExchangeTests",
+        dependencies: ["QuorumExchange", "QuorumNet", "QuorumWire", "QuorumBook", "QuorumRings", "QuorumMarketTools"]
+    ),
     .testTarget(name: "QuorumAgentsTests", dependencies: ["QuorumAgents", "QuorumBook", "QuorumRisk"]),
     .testTarget(
         name: "QuorumJournalTests",

@@ -95,15 +95,14 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
 
     public func message(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, receiveNanos: UInt64) {
         messages &+= 1
-        let decoded: ITCHMessage
+        _tracker.reset()
         do {
-            decoded = try ITCHMessage.decode(bytes)
+            // Order messages straight from their bytes, no decoded enum in between.
+            try books.apply(bytes: bytes, sequence: sequence, &_tracker)
         } catch {
             undecodable &+= 1
             return
         }
-        _tracker.reset()
-        books.apply(decoded, sequence: sequence, &_tracker)
         guard _tracker.changes.contains(.bestBidOffer) else { return }
         let locate = _tracker.locate
         guard let (bid, ask) = books.withBook(locate, { ($0.bestBid, $0.bestAsk) }) else { return }
@@ -121,11 +120,12 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func send(buyAt price: Price, locate: StockLocate, receiveNanos: UInt64) {
         guard let stock = books.symbol(locate)?.stock else { return }
+        let wallNow = NetClock.now() &+ wallClockOffset  // one clock read: TransactTime and SendingTime
         let order = FIXNewOrderSingle(
             clOrdID: FIXString(decimal: _nextClOrdID), symbol: Self.symbol(stock), side: .buy,
-            transactTime: NetClock.now() &+ wallClockOffset, orderQty: rule.quantity, ordType: .limit,
+            transactTime: wallNow, orderQty: rule.quantity, ordType: .limit,
             price: price, timeInForce: .immediateOrCancel)
-        guard session.sendNewOrder(order, now: NetClock.now() &+ wallClockOffset) else {
+        guard session.sendNewOrder(order, now: wallNow) else {
             ordersRefused &+= 1
             return
         }

@@ -77,12 +77,14 @@ public final class BookFeedSink<Events: OrderBookEvents>: MoldFeedSink {
     }
 
     public func message(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, receiveNanos: UInt64) {
-        guard let message = try? ITCHMessage.decode(bytes) else {
+        do {
+            // Order messages straight from their bytes; the rest through the decoder.
+            try books.apply(bytes: bytes, sequence: sequence, &events)
+        } catch {
             undecodable &+= 1
             return
         }
         lastReceiveNanos = receiveNanos
-        books.apply(message, sequence: sequence, &events)
         applied &+= 1
     }
 

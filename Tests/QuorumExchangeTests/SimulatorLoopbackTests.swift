@@ -1,6 +1,7 @@
 import QuorumBook
 import QuorumMarketTools
 import QuorumNet
+import QuorumRings
 import QuorumWire
 import Testing
 @testable import QuorumExchange
@@ -158,5 +159,68 @@ import Testing
         #expect(c.otherSession == 1)  // "X…"
         #expect(c.messagesDelivered == 2 && c.gapsDetected == 0)
         #expect(subscriber.sink.books.systemEvent == UInt8(ascii: "O"))
+    }
+
+    @Test func theFeedHandlerPublishesOneMarketUpdatePerBookChangeIntoARing() throws {
+        let flow = SyntheticDay.Options(symbols: 3, messages: 5_000, seed: 9, targetLiveOrdersPerSymbol: 100)
+        let reactor = try Reactor()
+        let ring = try SPSCRing<MarketUpdate>(capacity: 1 << 14, placement: .heap)
+        let small = try SPSCRing<MarketUpdate>(capacity: 4, placement: .heap)
+        let feed = MarketUpdateFeed(books: BookManager(config: flow.bookConfig), ring: ring)
+        let starved = MarketUpdateFeed(books: BookManager(config: flow.bookConfig), ring: small)
+        final class Both: MoldFeedSink {
+            let a: MarketUpdateFeed, b: MarketUpdateFeed
+            init(_ a: MarketUpdateFeed, _ b: MarketUpdateFeed) { self.a = a; self.b = b }
+            func message(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, receiveNanos: UInt64) {
+                a.message(bytes, sequence: sequence, receiveNanos: receiveNanos)
+                b.message(bytes, sequence: sequence, receiveNanos: receiveNanos)
+            }
+            func endOfSession(nextSequence: UInt64) {
+                a.endOfSession(nextSequence: nextSequence)
+                b.endOfSession(nextSequence: nextSequence)
+            }
+        }
+        let both = Both(feed, starved)
+        let placeholder = try reactor.udpReceiver(bind: .loopback(), handler: Ignore())
+        let port = placeholder.localAddress
+        placeholder.close()
+        reactor.poll()
+        var options = Simulator.Options()
+        options.flow = flow
+        options.messagesPerSecond = 0
+        options.feed = port
+        options.retransmission = .loopback()
+        options.orders = .loopback()
+        let sim = try Simulator(reactor: try Reactor(), options: options)
+        let client = try MoldFeedClient(reactor: reactor, bind: port, retransmission: sim.retransmissionAddress, sink: both)
+        sim.startFlow()
+        var updates: [MarketUpdate] = []
+        var ended = false
+        for _ in 0..<2_000_000 {
+            sim.step()
+            reactor.poll()
+            while let u = ring.pop() { updates.append(u) }
+            if sim.flowFinished && !ended {
+                sim.endSession()
+                ended = true
+            }
+            if ended && feed.sessionEnded { break }
+        }
+        #expect(feed.sessionEnded && client.receiver.counters.gapsDetected == 0)
+        #expect(feed.applied == sim.publisher.counters.messages && feed.undecodable == 0)
+        #expect(feed.updatesDropped == 0 && UInt64(updates.count) == feed.updatesPublished)
+        #expect(updates.count > 1_000)
+        // In feed order, stamped, and each symbol's last update is its final book.
+        #expect(zip(updates, updates.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
+        #expect(updates.allSatisfy { $0.receiveTime > 0 && $0.exchangeTime.rawValue > 0 && !$0.changes.isEmpty })
+        for engine in sim.exchange.engines {
+            let last = try #require(updates.last { $0.stock == engine.stock })
+            #expect(last.bestBid == engine.bestBid && last.bestAsk == engine.bestAsk)
+            #expect(Int(last.bidCount) == min(5, engine.levelCount(.buy)) && Int(last.askCount) == min(5, engine.levelCount(.sell)))
+            for i in 0..<Int(last.bidCount) { #expect(last.bids[i] == engine.level(.buy, i)!) }
+        }
+        // A ring nobody drains: four updates fit, every later one is dropped and counted.
+        #expect(starved.updatesPublished == 4)
+        #expect(starved.updatesDropped == feed.updatesPublished - 4)
     }
 }
