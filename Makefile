@@ -16,11 +16,20 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build -c release --product quorum
 
-# Until the engine exists the demo is the ring benchmark on the default config.
-demo: build
-	@echo "== Quorum demo: the trading engine is not assembled yet, so the demo runs"
-	@echo "== the ring benchmark (quorum bench rings) on Config/demo.toml."
-	$(QUORUM) bench rings --config Config/demo.toml
+# The C reflex: the kernel-loopback floor `quorum bench tick-to-trade` measures beside Quorum.
+REFLEX := .build/baselines/reflex
+$(REFLEX): tools/baselines/reflex.c
+	@mkdir -p $(dir $@)
+	cc -O2 -Wall -o $@ $< -luring
+
+# Until the trading team is assembled (issue 7) the demo is the wire: the exchange
+# simulator and Quorum's feed → book → order path over loopback, beside the C reflex.
+demo: build $(REFLEX)
+	@echo "== Quorum demo: the exchange simulator publishes ITCH 5.0 over MoldUDP64 and Quorum's"
+	@echo "== net loop answers with FIX 4.4 orders; the C reflex shows the kernel's own round trip."
+	$(QUORUM) bench tick-to-trade --quick
+	@echo
+	$(QUORUM) bench feed --messages 1000000
 
 test: bootstrap test-unit test-tsan
 
@@ -57,11 +66,6 @@ bench: build
 bench-check: bootstrap
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark thresholds check
 
-# Tick-to-trade on loopback with the C reflex (tools/baselines/reflex.c) measured beside it.
-REFLEX := .build/baselines/reflex
-$(REFLEX): tools/baselines/reflex.c
-	@mkdir -p $(dir $@)
-	cc -O2 -Wall -o $@ $< -luring
 bench-tick-to-trade: build $(REFLEX)
 	$(QUORUM) bench tick-to-trade --histogram-dir .build/tick-to-trade
 
