@@ -15,11 +15,12 @@ let tsan = ProcessInfo.processInfo.environment["QUORUM_TSAN"] == "1"
 
 let atomics = Target.Dependency.product(name: "Atomics", package: "swift-atomics")
 
-// The simulator's loop touches dozens of class-stored counters and tables per message; with
-// dynamic exclusivity enforcement each access is a swift_beginAccess call, which measured
-// as a quarter of the simulator's instructions (callgrind, quorum sim --rate 0). These
-// modules are single-threaded by contract and checked statically; the rest of the tree
-// keeps the default.
+// The net loop and the simulator touch dozens of class-stored counters and tables per
+// message; with dynamic exclusivity enforcement each access is a swift_beginAccess call,
+// which measured as a quarter of the simulator's instructions (callgrind, quorum sim
+// --rate 0) and half of the net loop's busy-poll turn (callgrind, quorum bench
+// tick-to-trade). These modules are single-threaded by contract (one loop owns each
+// reactor, session, publisher) and checked statically; the rest keeps the default.
 let uncheckedExclusivity: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let core: [Target] = [
@@ -73,7 +74,8 @@ let rest: [Target] = [
     // The io_uring reactor, the MoldUDP64/SoupBinTCP feed clients and the FIX 4.4 session.
     .target(
         name: "QuorumNet",
-        dependencies: ["CURing", "QuorumRings", "QuorumWire", "QuorumBook", atomics]
+        dependencies: ["CURing", "QuorumRings", "QuorumWire", "QuorumBook", atomics],
+        swiftSettings: uncheckedExclusivity
     ),
     // The exchange simulator: matching engine, ITCH/MoldUDP64 publisher, FIX acceptor, flow.
     .target(
