@@ -113,5 +113,19 @@ let package = Package(
             ],
             path: "Benchmarks/ExchangeThroughput"
         ),
+        // The whole feed → book → rule → FIX order path on loopback (malloc 0 in steady state).
+        .executableTarget(
+            name: "TickToTradeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumEngine", package: "Quorum"),
+                .product(name: "QuorumExchange", package: "Quorum"),
+                .product(name: "QuorumNet", package: "Quorum"),
+                .product(name: "QuorumBook", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+            ],
+            path: "Benchmarks/TickToTradeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
