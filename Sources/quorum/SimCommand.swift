@@ -53,7 +53,8 @@ struct SimCommand: ParsableCommand {
         abstract: "Run the exchange simulator: ITCH 5.0 over MoldUDP64 out, FIX 4.4 orders in.",
         discussion: """
             Background flow from the synthetic day generator (quorum itch generate's model, by \
-            --seed) drives a price-time matching engine per symbol; every book change is \
+            --seed), or a recorded ITCH day file (--itch) or LOBSTER sample (--lobster), \
+            drives a price-time matching engine per symbol; every book change is \
             published as ITCH 5.0 in MoldUDP64 packets to --feed, re-requests sent to \
             --retransmit are answered from the last million messages, and one FIX 4.4 client \
             may log on at --fix (SenderCompID/TargetCompID from --sender/--target) to trade \
@@ -80,6 +81,21 @@ struct SimCommand: ParsableCommand {
 
     @Option(help: "The client's SenderCompID (our TargetCompID).")
     var target: String = "QUORUM"
+
+    @Option(help: ArgumentHelp("Replay this ITCH 5.0 day file as the flow instead of the synthetic day.", valueName: "FILE"))
+    var itch: String?
+
+    @Option(help: ArgumentHelp("Replay these LOBSTER messages (converted to ITCH) as the flow.", valueName: "MESSAGES.csv"))
+    var lobster: String?
+
+    @Option(help: ArgumentHelp("With --lobster: the orderbook file whose first row seeds orders resting before the window.", valueName: "ORDERBOOK.csv"))
+    var lobsterOrderbook: String?
+
+    @Option(help: "With --lobster: the ticker to publish it under.")
+    var lobsterSymbol: String = "AAPL"
+
+    @Option(help: "With --lobster-orderbook: its number of levels.")
+    var lobsterLevels: Int = 10
 
     @Option(help: "Flow messages per second; 0 for as fast as possible.")
     var rate: UInt64 = 100_000
@@ -114,6 +130,7 @@ struct SimCommand: ParsableCommand {
         }
         if let n = dropEvery, n < 1 { throw ValidationError("--drop-every must be at least 1, found \(n)") }
         if let n = fixCorruptEvery, n < 1 { throw ValidationError("--fix-corrupt-every must be at least 1, found \(n)") }
+        if itch != nil && lobster != nil { throw ValidationError("--itch and --lobster: give one flow, not both") }
         if !(1...64).contains(reorderWindow) { throw ValidationError("--reorder-window must be in 1...64, found \(reorderWindow)") }
         _ = try options()
     }
@@ -136,7 +153,18 @@ struct SimCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = try options()
+        var options = try options()
+        do {
+            if let itch {
+                options.recordedFlow = try Simulator.recordedFlow(itchFile: itch)
+            } else if let lobster {
+                options.recordedFlow = try Simulator.recordedFlow(lobsterMessages: lobster, orderbook: lobsterOrderbook,
+                                                                  levels: lobsterLevels, symbol: lobsterSymbol)
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
         var reactorOptions = Reactor.Options(mode: .busyPoll)
         reactorOptions.udpSendSlots = 1024
         let simulator: Simulator
@@ -150,7 +178,8 @@ struct SimCommand: ParsableCommand {
         let terminal = isTerminal(2)
         print("quorum sim: ITCH/MoldUDP64 to \(options.feed), re-requests at \(simulator.retransmissionAddress), "
             + "FIX 4.4 at \(simulator.ordersAddress) (\(sender) ↔ \(target)); "
-            + "\(flow.messages) flow messages over \(flow.symbols) symbols at "
+            + (options.recordedFlow.map { "a recorded flow of \($0.count) bytes at " }
+                ?? "\(flow.messages) flow messages over \(flow.symbols) symbols at ")
             + (rate == 0 ? "full speed" : "\(rate)/s"))
         if waitForClient > 0 {
             let deadline = NetClock.now() &+ UInt64(waitForClient * 1e9)
@@ -179,6 +208,7 @@ struct SimCommand: ParsableCommand {
                 lastMessages = c.flowMessages
             }
         }
+        let flowEnd = NetClock.now()
         simulator.endSession()
         // Keep answering re-requests and FIX for a moment after the end of the session.
         let linger = NetClock.now() &+ 500_000_000
@@ -186,7 +216,7 @@ struct SimCommand: ParsableCommand {
         if terminal { FileHandleWriter.write("\r\u{1B}[K", fd: 2) }
         let c = simulator.counters
         let p = simulator.publisher.counters
-        let seconds = Double(NetClock.now() &- start) / 1e9
+        let seconds = Double(flowEnd &- start) / 1e9
         print("""
             flow messages \(c.flowMessages) in \(String(format: "%.2f", seconds)) s; published \(p.messages) ITCH messages \
             in \(p.packets) packets (\(p.heartbeats) heartbeats); re-requests \(c.retransmitRequests) \
