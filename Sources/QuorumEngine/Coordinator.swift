@@ -122,6 +122,10 @@ public final class Coordinator {
     @exclusivity(unchecked) var pendingOutcomePnL = 0.0
     @exclusivity(unchecked) var pendingOutcomeSymbol = SymbolID.none
     let teamOfSymbol: [Int]
+    /// Whether `nextOutgoing()` is fed (false for replay, where nobody answers orders).
+    let collectsOutgoing: Bool
+    /// Orders dropped from a full outbox before the driver read them.
+    @exclusivity(unchecked) public private(set) var outboxOverflow = 0
 
     /// - Parameters:
     ///   - desk: a fresh desk (the coordinator owns its inputs from now on).
@@ -132,6 +136,7 @@ public final class Coordinator {
                 sampleNanos: UInt64 = 1_000_000_000, openOrderCapacity: Int = 1024, sampleCapacity: Int = 1 << 16) {
         self.desk = desk
         self.sink = journal
+        collectsOutgoing = journal != nil
         self.checkpointEvery = max(1, checkpointEvery)
         self.sampleNanos = max(1, sampleNanos)
         scratch = .allocate(byteCount: CoordinatorCodec.maxSize, alignment: 8)
@@ -160,7 +165,8 @@ public final class Coordinator {
     /// The open order with desk id `id`.
     public func openOrder(id: UInt64) -> OpenOrder? { open.first { $0.order.id == id } }
 
-    /// The next child order sent since the last call, oldest first.
+    /// The next child order sent since the last call, oldest first (only with a journal:
+    /// replay answers nothing).
     public func nextOutgoing() -> ChildOrder? {
         guard outCount > 0 else { return nil }
         let o = outbox[outHead]
@@ -310,11 +316,19 @@ public final class Coordinator {
     func takeOrders() {
         for i in 0..<desk.orderCount {
             let c = desk.order(i)
-            guard open.count < openCapacity, outCount < outbox.count else { counters.ordersRejected &+= 1; continue }
+            guard open.count < openCapacity else { counters.ordersRejected &+= 1; continue }
             open.append(OpenOrder(order: c, filled: 0))
+            counters.ordersSent &+= 1
+            // The outbox is the driver's view, not state: replay never drains it, so a full
+            // outbox only drops the oldest unread order (counted), never refuses one.
+            guard collectsOutgoing else { continue }
+            if outCount == outbox.count {
+                outHead = (outHead + 1) % outbox.count
+                outCount -= 1
+                outboxOverflow &+= 1
+            }
             outbox[(outHead + outCount) % outbox.count] = c
             outCount += 1
-            counters.ordersSent &+= 1
         }
     }
 

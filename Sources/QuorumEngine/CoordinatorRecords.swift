@@ -83,9 +83,14 @@ public enum CoordinatorCodec {
     /// - Throws: `CoordinatorDecodeError` for an input record of the wrong length or with a
     ///   field out of range.
     public static func decode(_ record: JournalRecord) throws(CoordinatorDecodeError) -> DeskInput? {
-        let p = record.payload
+        try decode(type: record.type, sequence: record.sequence, payload: record.payload)
+    }
+
+    /// `decode(_:)` for a payload held anywhere; `sequence` only names it in errors.
+    public static func decode(type: JournalRecordType, sequence: UInt64,
+                              payload p: UnsafeRawBufferPointer) throws(CoordinatorDecodeError) -> DeskInput? {
         func bad(_ why: String) -> CoordinatorDecodeError {
-            CoordinatorDecodeError(sequence: record.sequence, type: record.type.rawValue, reason: why)
+            CoordinatorDecodeError(sequence: sequence, type: type.rawValue, reason: why)
         }
         func need(_ n: Int) throws(CoordinatorDecodeError) -> _PayloadReader {
             guard p.count == n, let base = p.baseAddress else { throw bad("payload is \(p.count) bytes, expected \(n)") }
@@ -95,7 +100,7 @@ public enum CoordinatorCodec {
             guard let d = Direction(rawValue: Int8(bitPattern: raw)) else { throw bad("direction \(Int8(bitPattern: raw))") }
             return d
         }
-        switch record.type {
+        switch type {
         case .coordinatorMarket:
             var r = try need(marketSize)
             var u = MarketUpdate()
