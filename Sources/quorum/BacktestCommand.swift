@@ -22,8 +22,12 @@ struct BacktestCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "ITCH 5.0 day file (2-byte length framing).")
+    @Option(name: .long, help: "ITCH 5.0 day file (2-byte length framing), or a LOBSTER message file (*.csv).")
     var feed: String
+    @Option(name: .customLong("seed-orderbook"), help: "LOBSTER orderbook file to seed the book from (LOBSTER feeds).")
+    var seedOrderbook: String?
+    @Option(name: .customLong("lobster-levels"), help: "Levels per side in the LOBSTER orderbook file.")
+    var lobsterLevels: Int = 10
     @Option(name: .long, help: "New directory for the journal (default: journal/backtest-<time>).")
     var journal: String?
     @Option(name: .long, help: "Trade the N most active symbols of the feed.")
@@ -50,7 +54,17 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let file = try MappedFile(path: feed)
+            var path = feed
+            if feed.hasSuffix(".csv") {
+                // LOBSTER: convert to an ITCH day file first (QuorumMarketTools' converter).
+                path = "/tmp/quorum-backtest-\(getpid())-\(time(nil)).itch"
+                let name = String(feed.split(separator: "/").last?.split(separator: "_").first ?? "LOBSTER")
+                let s = try LobsterToITCH.convert(messagesPath: feed, seedOrderbookPath: seedOrderbook, levels: lobsterLevels,
+                                                  symbol: name, outPath: path)
+                ProgressLine.writeStderr("converted \(s.messagesIn) LOBSTER messages to \(s.messagesOut) ITCH messages in \(path)\n")
+            }
+            defer { if path != feed { unlink(path) } }
+            let file = try MappedFile(path: path)
             var setup = BacktestSetup()
             setup.locates = locates.sorted()
             setup.maxSymbols = symbols
