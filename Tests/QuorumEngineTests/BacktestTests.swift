@@ -80,12 +80,6 @@ func runBacktest(_ feed: [UInt8], journal: String?, checkpointEvery: Int = 500) 
     }
 }
 
-/// The segment files of a journal directory, sorted by name.
-func segmentFiles(_ dir: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".qjs") || $0.hasPrefix("segment") || $0.contains("seg") }
-        .sorted().map { dir + "/" + $0 }
-}
-
 /// A segment file with the two header fields a run cannot reproduce zeroed: the creation
 /// time (bytes 32..<40) and the header CRC over it (60..<64).
 func stableBytes(_ path: String) -> [UInt8] {
@@ -253,6 +247,21 @@ struct BacktestTests {
         var s = BacktestSetup()
         s.locates = [3, 9]; s.names = ["AAA", "BBB"]; s.capital = 5e5; s.checkpointEvery = 77; s.levelChanges = true
         #expect(try BacktestSetup.decode(s.encoded) == s)
+        // Symbol choice: the most active locates of the feed, ascending; an empty feed has none.
+        var counts = [UInt16: Int]()
+        var messages = 0
+        Self.feed.withUnsafeBytes { bytes in
+            var r = ITCHDayFile.Reader(bytes)
+            while let f = try? r.next() { counts[UInt16(f.bytes[1]) << 8 | UInt16(f.bytes[2]), default: 0] += 1; messages += 1 }
+        }
+        #expect(messages == 40_000)
+        let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(3).map(\.key).sorted()
+        var pick = BacktestSetup()
+        pick.maxSymbols = 3
+        #expect(Self.feed.withUnsafeBytes { Backtest.chooseSymbols(pick, feed: $0) }.locates == top)
+        let none = [UInt8]().withUnsafeBytes { Backtest.chooseSymbols(pick, feed: $0) }
+        #expect(none.locates.isEmpty)
+        #expect(throws: BacktestError.badSetup("no symbols to trade")) { try Backtest(setup: none, journalDirectory: nil) }
         // A journal directory that already holds records is refused.
         #expect(throws: BacktestError.self) { try Backtest(setup: s, journalDirectory: dir) }
     }
