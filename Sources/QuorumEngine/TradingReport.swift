@@ -61,6 +61,13 @@ public struct TradingReport: Sendable, Equatable, Codable {
     public var signals: Int
     public var invalidMessages: Int
     public var cancelAlls: Int
+    /// Desk counters: steps run, child orders emitted, updates for symbols it does not
+    /// trade, inputs it refused, records lost to a full record buffer.
+    public var deskSteps: Int
+    public var childOrders: Int
+    public var unknownSymbolUpdates: Int
+    public var rejectedInputs: Int
+    public var recordsDropped: Int
     public var mode: String
     public var stateHash: String
     public var symbols: [SymbolLine]
@@ -115,6 +122,11 @@ public struct TradingReport: Sendable, Equatable, Codable {
         signals = dc.signals
         invalidMessages = dc.invalidMessages
         cancelAlls = dc.cancelAlls
+        deskSteps = dc.steps
+        childOrders = dc.childOrders
+        unknownSymbolUpdates = dc.unknownSymbolUpdates
+        rejectedInputs = dc.rejectedInputs
+        recordsDropped = cnt.recordsDropped
         mode = "\(desk.mode)"
         stateHash = "0x" + String(c.stateHash(), radix: 16)
         journal = nil
@@ -169,7 +181,9 @@ public struct TradingReport: Sendable, Equatable, Codable {
         o += "  risk vetoes \(riskVetoes)  resizes \(riskResizes)\n"
         o += "coordination signals \(signals)  conflicts \(conflicts)  quarantines \(quarantines)"
         o += "  invalid outputs \(invalidMessages)  directives \(directives)  round trips \(outcomes)"
-        o += "  cancel-alls \(cancelAlls)  mode \(mode)\n\n"
+        o += "  cancel-alls \(cancelAlls)  mode \(mode)\n"
+        o += "desk         steps \(deskSteps)  child orders \(childOrders)  refused inputs \(rejectedInputs)"
+        o += "  untraded updates \(unknownSymbolUpdates)  records dropped \(recordsDropped)\n\n"
         o += pad("symbol", 8, right: false) + pad("team", 7, right: false) + pad("fills", 7) + pad("bought", 9)
             + pad("sold", 9) + pad("position", 9) + pad("last mid", 11) + pad("realised", 12) + pad("unrealised", 12)
             + pad("total", 12) + "\n"
