@@ -41,7 +41,7 @@ let rest: [Target] = [
     .target(
         name: "QuorumEngine",
         dependencies: [
-            "QuorumRings", "QuorumRisk", "QuorumWire", "QuorumBook", "QuorumNet",
+            "QuorumRings", "QuorumRisk", "QuorumWire", "QuorumBook", "QuorumNet", "QuorumAgents", "QuorumJournal",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]
     ),
@@ -99,7 +99,8 @@ let rest: [Target] = [
 
     .testTarget(
         name: "QuorumEngineTests",
-        dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", atomics]
+        dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", "QuorumAgents",
+                       "QuorumJournal", atomics]
     ),
     .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),

@@ -1,0 +1,394 @@
+import QuorumAgents
+import QuorumBook
+import QuorumJournal
+import QuorumRisk
+import QuorumWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Everything a backtest's desk is built from; journaled as the first record
+/// (`coordinatorSession`) so replay rebuilds the same desk.
+///
+/// The desk: one analyst of each built-in kind over every symbol; symbols split into two
+/// teams ("macro" the first half, "alts" the rest) when there are at least two; a risk engine
+/// with `capital`, unlimited position limits and the correlation breaker off (with a handful
+/// of return vectors every EWMA correlation is ±1 and it would latch at once).
+public struct BacktestSetup: Sendable, Equatable {
+    /// Feed locate codes traded, ascending; empty = pick from the feed (`maxSymbols` most active).
+    public var locates: [UInt16] = []
+    /// Display names, one per locate.
+    public var names: [String] = []
+    public var maxSymbols = 8
+    public var capital = 1_000_000.0
+    public var checkpointEvery = 10_000
+    public var sampleNanos: UInt64 = 1_000_000_000
+    /// Also feed updates where only a level changed (default: BBO changes and trades).
+    public var levelChanges = false
+
+    public init() {}
+
+    /// `key=value` lines.
+    public var encoded: String {
+        var s = "quorum-backtest 1\n"
+        s += "locates=" + locates.map(String.init).joined(separator: ",") + "\n"
+        s += "names=" + names.joined(separator: ",") + "\n"
+        s += "capital=\(capital)\ncheckpoint_every=\(checkpointEvery)\nsample_ns=\(sampleNanos)\n"
+        s += "level_changes=\(levelChanges)\n"
+        return s
+    }
+
+    /// Parses `encoded`.
+    /// - Throws: `BacktestError.badSetup` naming the line.
+    public static func decode(_ text: String) throws(BacktestError) -> BacktestSetup {
+        var s = BacktestSetup()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard lines.first == "quorum-backtest 1" else { throw .badSetup("first line is not 'quorum-backtest 1'") }
+        for line in lines.dropFirst() {
+            guard let eq = line.firstIndex(of: "=") else { throw .badSetup("line '\(line)' has no '='") }
+            let key = line[..<eq], value = String(line[line.index(after: eq)...])
+            switch key {
+            case "locates":
+                let parts = value.split(separator: ",").map { UInt16($0) }
+                guard !parts.contains(nil) else { throw .badSetup("locates=\(value)") }
+                s.locates = parts.map { $0! }
+            case "names": s.names = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            case "capital":
+                guard let v = Double(value), v > 0 else { throw .badSetup("capital=\(value)") }
+                s.capital = v
+            case "checkpoint_every":
+                guard let v = Int(value), v >= 1 else { throw .badSetup("checkpoint_every=\(value)") }
+                s.checkpointEvery = v
+            case "sample_ns":
+                guard let v = UInt64(value), v >= 1 else { throw .badSetup("sample_ns=\(value)") }
+                s.sampleNanos = v
+            case "level_changes": s.levelChanges = value == "true"
+            default: break  // newer keys are ignored by older readers
+            }
+        }
+        guard !s.locates.isEmpty else { throw .badSetup("no locates") }
+        if s.names.count != s.locates.count { s.names = s.locates.map { "L\($0)" } }
+        return s
+    }
+
+    public var teams: [TeamConfig] {
+        locates.count >= 2 ? [TeamConfig(name: "macro"), TeamConfig(name: "alts")] : [TeamConfig(name: "desk")]
+    }
+    public func team(ofSymbol i: Int) -> Int { locates.count >= 2 && i >= (locates.count + 1) / 2 ? 1 : 0 }
+
+    /// A fresh desk (and its risk engine) for this setup.
+    /// - Throws: `BacktestError.badSetup` with the desk's or risk engine's complaint.
+    public func makeDesk() throws(BacktestError) -> Desk {
+        let n = locates.count
+        guard n > 0 else { throw .badSetup("no symbols to trade") }
+        let teamOf = (0..<n).map { team(ofSymbol: $0) }
+        var breakers = BreakerConfig()
+        breakers.correlationDegraded = .infinity
+        let engine: RiskEngine
+        do {
+            engine = try RiskEngine(config: RiskConfig(instrumentCapacity: n), capital: capital,
+                                    sectors: Array(repeating: 0, count: n), teams: teamOf,
+                                    limits: .unlimited(instruments: n, sectors: 1, teams: teams.count), breakers: breakers)
+        } catch {
+            throw .badSetup("risk engine: \(error)")
+        }
+        let kinds: [(String, AnalystKind)] = [("trend", .trend), ("rsi", .rsi), ("bollinger", .bollinger),
+                                              ("vwap", .vwap), ("imbalance", .imbalance), ("breakout", .breakout)]
+        let cfg = DeskConfig(symbols: (0..<n).map { DeskSymbol(locate: locates[$0], team: teamOf[$0]) }, teams: teams,
+                             analysts: kinds.map { AnalystConfig(name: $0.0, kind: $0.1) })
+        do { return try Desk(config: cfg, engine: engine) } catch { throw .badSetup("\(error)") }
+    }
+}
+
+public enum BacktestError: Error, Equatable, Sendable, CustomStringConvertible {
+    case badSetup(String)
+    case feed(offset: Int, reason: String)
+    case journal(String)
+    /// The journal holds no session record first (not a coordinator journal).
+    case notACoordinatorJournal(String)
+    case badRecord(CoordinatorDecodeError)
+
+    public var description: String {
+        switch self {
+        case .badSetup(let s): return "backtest setup: \(s)"
+        case let .feed(offset, reason): return "feed at byte \(offset): \(reason)"
+        case .journal(let s): return "journal: \(s)"
+        case .notACoordinatorJournal(let d): return "\(d): first record is not a coordinator session record"
+        case .badRecord(let e): return "\(e)"
+        }
+    }
+}
+
+/// What a backtest did besides the trading report: feed figures and timing.
+public struct BacktestRun: Sendable {
+    public var report: TradingReport
+    public var messages = 0
+    public var decodeErrors = 0
+    public var marketInputs = 0
+    public var seconds = 0.0
+    public var journalDirectory: String?
+    public var lastSequence: UInt64 = 0
+    public var eventsPerSecond: Double { seconds > 0 ? Double(messages) / seconds : 0 }
+}
+
+/// Runs a recorded ITCH day (2-byte length framing) through the books and a coordinator, on
+/// one thread, as fast as it goes.
+///
+/// Market updates: after each message that changed a traded symbol's best bid/offer or
+/// printed a trade (or any level, with `levelChanges`), the book's `MarketUpdate` (receive
+/// time = exchange time, sequence = message number from 1) is one input.
+///
+/// Fill model (deterministic, documented): a child order is matched when it is sent against
+/// the opposite best quote of the latest update of its symbol — a buy fills if the best ask
+/// is at or below its limit (no limit: any price), at the best ask price, for at most the
+/// displayed quantity still unused by earlier fills on that quote; sells alike. Whatever
+/// does not fill rests (never fills later) and is cancelled — an `orderClosed` input — just
+/// before the next update of its symbol, and at the end of the feed. A cancel-all closes
+/// every open order at once. Each fill and closure is an input like the market updates.
+public final class Backtest {
+    public let setup: BacktestSetup
+    public let coordinator: Coordinator
+    let journal: LockstepJournal?
+    @exclusivity(unchecked) var quote: [(bid: BookQuote, ask: BookQuote)]
+    @exclusivity(unchecked) var unusedBid: [UInt64]
+    @exclusivity(unchecked) var unusedAsk: [UInt64]
+    @exclusivity(unchecked) var closing: [UInt64]
+    /// Orders matched per update before the rest wait for the next one (a runaway guard).
+    public var maxOrdersPerUpdate = 256
+
+    /// - Parameters:
+    ///   - setup: with its locates chosen (see `chooseSymbols`).
+    ///   - journalDirectory: a new or empty directory for the journal, or nil for none.
+    public init(setup: BacktestSetup, journalDirectory: String?) throws(BacktestError) {
+        self.setup = setup
+        let desk = try setup.makeDesk()
+        if let dir = journalDirectory {
+            var options = JournalWriterOptions(fsync: .none)
+            options.maxPayload = 4096
+            let w: JournalWriter
+            do { w = try JournalWriter(directory: dir, options: options) } catch { throw .journal("\(error)") }
+            guard w.nextSequence == 1 else { throw .journal("\(dir) already holds a journal (next sequence \(w.nextSequence))") }
+            let sink = LockstepJournal(writer: w)
+            let text = Array(setup.encoded.utf8)
+            let ok = text.withUnsafeBytes { sink.appendRecord(.coordinatorSession, timestampNs: 0, payload: $0) }
+            guard ok != nil else { throw .journal("could not write the session record") }
+            journal = sink
+        } else {
+            journal = nil
+        }
+        coordinator = Coordinator(desk: desk, journal: journal, checkpointEvery: setup.checkpointEvery,
+                                  sampleNanos: setup.sampleNanos)
+        let n = setup.locates.count
+        quote = Array(repeating: (BookQuote.empty, BookQuote.empty), count: n)
+        unusedBid = Array(repeating: 0, count: n)
+        unusedAsk = Array(repeating: 0, count: n)
+        closing = []
+        closing.reserveCapacity(1024)
+    }
+
+    /// The `setup.maxSymbols` most active locates of `feed` (messages per locate, ties to
+    /// the lower locate), ascending, with their stock-directory names, unless the setup
+    /// names its locates already.
+    public static func chooseSymbols(_ setup: BacktestSetup, feed: UnsafeRawBufferPointer) -> BacktestSetup {
+        var s = setup
+        var names = [String](repeating: "", count: 65_536)
+        var counts = [Int](repeating: 0, count: 65_536)
+        var reader = ITCHDayFile.Reader(feed)
+        while let frame = try? reader.next() {
+            let b = frame.bytes
+            guard b.count >= 19 else { continue }
+            let locate = Int(UInt16(b[1]) << 8 | UInt16(b[2]))
+            counts[locate] += 1
+            if b[0] == 0x52 {  // R: stock at 11, 8 bytes
+                var text = ""
+                for i in 11..<19 where b[i] != 0x20 { text.append(Character(Unicode.Scalar(b[i]))) }
+                names[locate] = text
+            }
+        }
+        if s.locates.isEmpty {
+            let ranked = (1..<65_536).filter { counts[$0] > 0 }.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+            s.locates = ranked.prefix(max(1, s.maxSymbols)).sorted().map { UInt16($0) }
+        }
+        s.names = s.locates.map { names[Int($0)].isEmpty ? "L\($0)" : names[Int($0)] }
+        return s
+    }
+
+    /// Runs the whole feed; `progress(messages, bytesDone)` is called every 64 Ki messages.
+    /// - Throws: `BacktestError.journal` if the journal failed.
+    public func run(feed: UnsafeRawBufferPointer, progress: ((Int, Int) -> Void)? = nil) throws(BacktestError) -> BacktestRun {
+        let start = _monotonicSeconds()
+        var books = BookManager()
+        var tracker = BookChangeTracker()
+        var reader = ITCHDayFile.Reader(feed)
+        var messages = 0, errors = 0
+        var last: UInt64 = 0
+        let wanted: BookChanges = setup.levelChanges ? [.bestBidOffer, .trade, .levels] : [.bestBidOffer, .trade]
+        let desk = coordinator.desk
+        while true {
+            let frame: (offset: Int, bytes: UnsafeRawBufferPointer)
+            do {
+                guard let f = try reader.next() else { break }
+                frame = f
+            } catch {
+                errors += 1
+                break
+            }
+            messages += 1
+            if messages & 0xFFFF == 0 { progress?(messages, frame.offset) }
+            tracker.reset()
+            do {
+                try books.apply(bytes: frame.bytes, sequence: UInt64(messages), &tracker)
+            } catch {
+                errors += 1
+                continue
+            }
+            guard !tracker.changes.intersection(wanted).isEmpty, let s = desk.symbol(locate: tracker.locate.rawValue),
+                  frame.bytes.count >= 11
+            else { continue }
+            let p = frame.bytes
+            var t: UInt64 = 0
+            for i in 5..<11 { t = t << 8 | UInt64(p[i]) }  // 6-byte big-endian timestamp
+            last = t
+            guard let u = books.marketUpdate(tracker.locate, sequence: UInt64(messages), exchangeTime: Timestamp(t),
+                                             receiveTime: t, changes: tracker.changes)
+            else { continue }
+            let i = s.index
+            quote[i] = (u.bestBid, u.bestAsk)
+            unusedBid[i] = u.bestBid.qty
+            unusedAsk[i] = u.bestAsk.qty
+            closeOpen(symbol: s, time: t)
+            match(time: t)
+            coordinator.consume(.market(u))
+            match(time: t)
+        }
+        closeOpen(symbol: nil, time: last)
+        coordinator.checkpoint()
+        if let journal {
+            do { try journal.finish() } catch { throw .journal("\(error)") }
+        }
+        if coordinator.counters.journalFailures > 0 {
+            throw .journal("\(coordinator.counters.journalFailures) records could not be journaled")
+        }
+        var run = BacktestRun(report: TradingReport(coordinator: coordinator, setup: setup))
+        run.messages = messages
+        run.decodeErrors = errors
+        run.marketInputs = coordinator.counters.marketInputs
+        run.seconds = _monotonicSeconds() - start
+        run.journalDirectory = journal?.writer.directory
+        run.lastSequence = coordinator.lastSequence
+        run.report.journal = run.journalDirectory
+        return run
+    }
+
+    /// Closes the open orders of `symbol` (all symbols when nil), oldest first.
+    func closeOpen(symbol: SymbolID?, time: UInt64) {
+        closing.removeAll(keepingCapacity: true)
+        for k in 0..<coordinator.openOrderCount {
+            let o = coordinator.openOrder(k)
+            if symbol == nil || o.order.symbol == symbol { closing.append(o.order.id) }
+        }
+        for id in closing {
+            guard let o = coordinator.openOrder(id: id) else { continue }
+            coordinator.consume(.orderClosed(symbol: o.order.symbol, order: id, unfilled: o.remaining, time: time))
+        }
+    }
+
+    /// Matches every order sent since the last call (and those the fills provoke).
+    func match(time: UInt64) {
+        var n = 0
+        while n < maxOrdersPerUpdate, let o = coordinator.nextOutgoing() {
+            n += 1
+            let i = o.symbol.index
+            guard i < quote.count, o.quantity > 0 else { continue }
+            let buy = o.direction == .long
+            let best = buy ? quote[i].ask : quote[i].bid
+            let unused = buy ? unusedAsk[i] : unusedBid[i]
+            guard !best.isEmpty, unused > 0 else { continue }
+            let px = Int64(best.price.rawValue)
+            if o.limitTicks > 0 && (buy ? px > o.limitTicks : px < o.limitTicks) { continue }
+            let q = min(o.quantity, Int64(clamping: unused))
+            if buy { unusedAsk[i] -= UInt64(q) } else { unusedBid[i] -= UInt64(q) }
+            coordinator.consume(.fill(Fill(order: o.id, symbol: o.symbol, direction: o.direction, quantity: q,
+                                           priceTicks: px, time: time)))
+        }
+        if coordinator.cancelAllRequested {
+            closeOpen(symbol: nil, time: time)
+            coordinator.acknowledgeCancelAll()
+        }
+    }
+}
+
+/// Replays a coordinator journal through a fresh desk.
+public enum CoordinatorReplay {
+    public struct Result: Sendable {
+        public var report: TradingReport
+        public var recordsApplied = 0
+        public var checkpointsChecked = 0
+        /// The first checkpoint whose hash the replayed state did not match.
+        public var firstMismatch: (sequence: UInt64, expected: UInt64, actual: UInt64)?
+        public var mismatches = 0
+        public var lastSequence: UInt64 = 0
+    }
+
+    struct Replayer: JournalReplayer {
+        let coordinator: Coordinator
+        var error: CoordinatorDecodeError?
+        mutating func apply(_ record: JournalRecord) {
+            guard error == nil else { return }
+            do {
+                if let input = try CoordinatorCodec.decode(record) { coordinator.consume(input) }
+            } catch {
+                self.error = error
+            }
+        }
+        func stateHash() -> UInt64 { coordinator.stateHash() }
+        mutating func restore(snapshot: [UInt8], sequence: UInt64) throws {
+            throw BacktestError.journal("coordinator snapshots are not supported yet")
+        }
+    }
+
+    /// Reads the session record, rebuilds the desk, replays every input and checks every
+    /// checkpoint.
+    /// - Throws: `BacktestError` for a journal that is not a coordinator journal, is damaged,
+    ///   or holds an undecodable input.
+    public static func run(directory: String) throws(BacktestError) -> Result {
+        var setupText: String?
+        do {
+            let reader = try JournalReader(directory: directory)
+            try reader.forEach { r in
+                if r.type == .coordinatorSession { setupText = String(decoding: r.payload, as: UTF8.self) }
+                return false
+            }
+        } catch {
+            throw .journal("\(directory): \(error)")
+        }
+        guard let setupText else { throw .notACoordinatorJournal(directory) }
+        let setup = try BacktestSetup.decode(setupText)
+        let coordinator = Coordinator(desk: try setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
+                                      sampleNanos: setup.sampleNanos)
+        var replayer = Replayer(coordinator: coordinator)
+        let r: JournalReplayResult
+        do { r = try JournalReplay.run(directory: directory, into: &replayer, useSnapshot: false) } catch {
+            throw .journal("\(directory): \(error)")
+        }
+        if let e = replayer.error { throw .badRecord(e) }
+        var report = TradingReport(coordinator: coordinator, setup: setup)
+        report.journal = directory
+        var result = Result(report: report)
+        result.recordsApplied = r.recordsApplied
+        result.checkpointsChecked = r.checkpointsChecked
+        result.mismatches = r.checkpointMismatches.count
+        result.firstMismatch = r.checkpointMismatches.first
+        result.lastSequence = r.lastSequence
+        return result
+    }
+}
+
+func _monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,97 @@
+// `quorum backtest --feed FILE`: the desk over a recorded ITCH day file on one thread, as
+// fast as it goes, journaling every input; prints the trading report. Errors go to stderr
+// with exit status 2.
+
+import ArgumentParser
+import QuorumEngine
+import QuorumMarketTools
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Run the trading desk over a recorded ITCH day file and print the report.",
+        discussion: """
+            Fill model: a child order fills when sent against the opposite best quote of its \
+            symbol's latest update, at that price, up to the displayed quantity not yet used; \
+            the rest is cancelled before the symbol's next update. Replay the journal with \
+            `quorum replay DIR --verify`.
+            """
+    )
+
+    @Option(name: .long, help: "ITCH 5.0 day file (2-byte length framing), or a LOBSTER message file (*.csv).")
+    var feed: String
+    @Option(name: .customLong("seed-orderbook"), help: "LOBSTER orderbook file to seed the book from (LOBSTER feeds).")
+    var seedOrderbook: String?
+    @Option(name: .customLong("lobster-levels"), help: "Levels per side in the LOBSTER orderbook file.")
+    var lobsterLevels: Int = 10
+    @Option(name: .long, help: "New directory for the journal (default: journal/backtest-<time>).")
+    var journal: String?
+    @Option(name: .long, help: "Trade the N most active symbols of the feed.")
+    var symbols: Int = 8
+    @Option(name: .long, parsing: .upToNextOption, help: "Trade exactly these locate codes.")
+    var locates: [UInt16] = []
+    @Option(name: .customLong("checkpoint-every"), help: "Inputs between checkpoint records.")
+    var checkpointEvery: Int = 10_000
+    @Option(name: .long, help: "Capital (currency) for returns and the risk engine.")
+    var capital: Double = 1_000_000
+    @Option(name: .customLong("sample-ms"), help: "Event-time milliseconds between P&L samples.")
+    var sampleMs: UInt64 = 1_000
+    @Flag(name: .long, help: "Also feed updates where only a price level changed.")
+    var levels = false
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard symbols >= 1 && symbols <= 4096 else { throw ValidationError("--symbols must be in 1...4096") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be >= 1") }
+        guard capital > 0 else { throw ValidationError("--capital must be > 0") }
+        guard sampleMs >= 1 else { throw ValidationError("--sample-ms must be >= 1") }
+    }
+
+    func run() throws {
+        do {
+            var path = feed
+            if feed.hasSuffix(".csv") {
+                // LOBSTER: convert to an ITCH day file first (QuorumMarketTools' converter).
+                path = "/tmp/quorum-backtest-\(getpid())-\(time(nil)).itch"
+                let name = String(feed.split(separator: "/").last?.split(separator: "_").first ?? "LOBSTER")
+                let s = try LobsterToITCH.convert(messagesPath: feed, seedOrderbookPath: seedOrderbook, levels: lobsterLevels,
+                                                  symbol: name, outPath: path)
+                ProgressLine.writeStderr("converted \(s.messagesIn) LOBSTER messages to \(s.messagesOut) ITCH messages in \(path)\n")
+            }
+            defer { if path != feed { unlink(path) } }
+            let file = try MappedFile(path: path)
+            var setup = BacktestSetup()
+            setup.locates = locates.sorted()
+            setup.maxSymbols = symbols
+            setup.capital = capital
+            setup.checkpointEvery = checkpointEvery
+            setup.sampleNanos = sampleMs * 1_000_000
+            setup.levelChanges = levels
+            setup = Backtest.chooseSymbols(setup, feed: file.bytes)
+            let dir = journal ?? "journal/backtest-\(time(nil))"
+            let backtest = try Backtest(setup: setup, journalDirectory: dir)
+            var meter = ProgressLine("backtest \(feed)", total: 0)
+            let result = try backtest.run(feed: file.bytes) { n, _ in meter.advance(to: n) }
+            meter.finish()
+            if json {
+                print(result.report.json)
+            } else {
+                print("feed \(feed): \(result.messages) messages, \(result.decodeErrors) errors, "
+                      + "\(result.marketInputs) market updates in \(String(format: "%.2f", result.seconds)) s "
+                      + "(\(Int(result.eventsPerSecond)) messages/s)")
+                print("journal \(dir): \(result.lastSequence) records\n")
+                print(result.report.render(), terminator: "")
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            ProgressLine.writeStderr("quorum backtest: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
