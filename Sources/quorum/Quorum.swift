@@ -16,7 +16,8 @@ struct Quorum: ParsableCommand {
         version: version,
         subcommands: [
             ConfigCommand.self, BenchCommand.self, RiskCommand.self, LobsterCommand.self,
-            ItchCommand.self, JournalCommand.self, SimCommand.self,
+            ItchCommand.self, JournalCommand.self, SimCommand.self, BacktestCommand.self,
+            ReplayCommand.self,
         ]
     )
 }
