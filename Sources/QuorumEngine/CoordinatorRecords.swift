@@ -8,23 +8,11 @@ import QuorumWire
 // byte of the in-memory struct ever reaches the file and the bytes are a pure function of
 // the input), plus a `session` record that names the desk a journal was made with.
 //
-// The numbers live in 0x0200…0x02FF; the lead registers their schemas in
-// `JournalRecordRegistry` (this module cannot edit it).
-
-extension JournalRecordType {
-    /// UTF-8 `key=value` lines describing the run (`BacktestSetup.encoded`); first record.
-    public static let coordinatorSession = JournalRecordType(0x0200)
-    /// A `MarketUpdate` the coordinator consumed (`CoordinatorCodec.marketSize` bytes).
-    public static let coordinatorMarket = JournalRecordType(0x0201)
-    /// A `Fill` of a child order.
-    public static let coordinatorFill = JournalRecordType(0x0202)
-    /// A child order closed with its unfilled remainder.
-    public static let coordinatorOrderClosed = JournalRecordType(0x0203)
-    /// An operator or Config `Directive`.
-    public static let coordinatorDirective = JournalRecordType(0x0204)
-    /// An agent time-budget overrun.
-    public static let coordinatorOverrun = JournalRecordType(0x0205)
-}
+// The numbers live in 0x0200…0x02FF; their constants and schemas (for `quorum journal
+// dump/export`) are in QuorumJournal's `JournalRecordType`/`JournalRecordRegistry`:
+// coordinatorSession (UTF-8 `key=value` setup, first record), coordinatorMarket (a
+// `MarketUpdate`, `CoordinatorCodec.marketSize` bytes), coordinatorFill, coordinatorOrderClosed
+// (unfilled remainder), coordinatorDirective, coordinatorOverrun (agent time budget).
 
 /// A journal input that could not be decoded: names the sequence, type and what was wrong.
 public struct CoordinatorDecodeError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -27,6 +27,13 @@ public struct JournalRecordType: RawRepresentable, Hashable, Sendable, Comparabl
     public static let executionReport = JournalRecordType(18)
     /// Records written by `quorum journal demo-write` and the tests.
     public static let demo = JournalRecordType(0xF000)
+    /// The coordinator's inputs (QuorumEngine's CoordinatorRecords, little-endian fields).
+    public static let coordinatorSession = JournalRecordType(0x0200)
+    public static let coordinatorMarket = JournalRecordType(0x0201)
+    public static let coordinatorFill = JournalRecordType(0x0202)
+    public static let coordinatorOrderClosed = JournalRecordType(0x0203)
+    public static let coordinatorDirective = JournalRecordType(0x0204)
+    public static let coordinatorOverrun = JournalRecordType(0x0205)
 }
 
 /// How one payload field is stored.
@@ -99,6 +106,31 @@ public enum JournalRecordRegistry {
         JournalRecordSchema(type: .executionReport, name: "execution_report", versions: [
             [JournalField("order_id", 0, .u64), JournalField("symbol", 8, .u32), JournalField("status", 12, .u8),
              JournalField("price", 16, .fixed4), JournalField("qty", 24, .fixed4)],
+        ]),
+        // The coordinator's inputs; layouts in QuorumEngine/CoordinatorRecords.swift.
+        JournalRecordSchema(type: .coordinatorSession, name: "coordinator_session", versions: [
+            [JournalField("setup", 0, .utf8Rest)],
+        ]),
+        JournalRecordSchema(type: .coordinatorMarket, name: "coordinator_market", versions: [
+            [JournalField("locate", 0, .u16), JournalField("stock", 2, .u64), JournalField("feed_seq", 10, .u64),
+             JournalField("exchange_ns", 18, .u64), JournalField("receive_ns", 26, .u64), JournalField("changes", 34, .u8),
+             JournalField("bid_price", 35, .u32), JournalField("bid_qty", 39, .u64),
+             JournalField("ask_price", 47, .u32), JournalField("ask_qty", 51, .u64)],
+        ]),
+        JournalRecordSchema(type: .coordinatorFill, name: "coordinator_fill", versions: [
+            [JournalField("order", 0, .u64), JournalField("symbol", 8, .u16), JournalField("direction", 10, .u8),
+             JournalField("qty", 11, .i64), JournalField("price_ticks", 19, .i64), JournalField("time_ns", 27, .u64)],
+        ]),
+        JournalRecordSchema(type: .coordinatorOrderClosed, name: "coordinator_order_closed", versions: [
+            [JournalField("symbol", 0, .u16), JournalField("order", 2, .u64), JournalField("unfilled", 10, .i64),
+             JournalField("time_ns", 18, .u64)],
+        ]),
+        JournalRecordSchema(type: .coordinatorDirective, name: "coordinator_directive", versions: [
+            [JournalField("kind", 0, .u8), JournalField("team", 1, .u8), JournalField("issuer", 2, .u16),
+             JournalField("fraction", 4, .f64), JournalField("time_ns", 12, .u64)],
+        ]),
+        JournalRecordSchema(type: .coordinatorOverrun, name: "coordinator_overrun", versions: [
+            [JournalField("agent", 0, .u16), JournalField("nanos", 2, .u64), JournalField("time_ns", 10, .u64)],
         ]),
         // v1: a counter and filler; v2 appended `value` (see JournalDemo).
         JournalRecordSchema(type: .demo, name: "demo", versions: [
