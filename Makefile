@@ -22,14 +22,22 @@ $(REFLEX): tools/baselines/reflex.c
 	@mkdir -p $(dir $@)
 	cc -O2 -Wall -o $@ $< -luring
 
-# Until the trading team is assembled (issue 7) the demo is the wire: the exchange
-# simulator and Quorum's feed → book → order path over loopback, beside the C reflex.
+# Until the live team run exists (issue 7) the demo is the wire — the exchange simulator and
+# Quorum's feed → book → order path over loopback, beside the C reflex — and then the team
+# backtesting a generated day with its journal replayed and verified.
 demo: build $(REFLEX)
 	@echo "== Quorum demo: the exchange simulator publishes ITCH 5.0 over MoldUDP64 and Quorum's"
 	@echo "== net loop answers with FIX 4.4 orders; the C reflex shows the kernel's own round trip."
 	$(QUORUM) bench tick-to-trade --quick
 	@echo
 	$(QUORUM) bench feed --messages 1000000
+	@echo
+	@echo "== The team (analysts, regime, correlation, portfolio, execution, risk, supervisor) over a"
+	@echo "== generated day, journaled; then the journal replayed and every checkpoint verified."
+	$(QUORUM) itch generate --symbols 8 --messages 1000000 --seed 7 --out .build/demo-day.itch
+	rm -rf .build/demo-journal
+	$(QUORUM) backtest --feed .build/demo-day.itch --journal .build/demo-journal
+	$(QUORUM) replay .build/demo-journal --verify
 
 test: bootstrap test-unit test-tsan
 
