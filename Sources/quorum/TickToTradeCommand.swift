@@ -91,8 +91,8 @@ extension BenchCommand {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
-            if let histogramDir { try writeHistograms(result, to: histogramDir) }
             report(result, bench: bench)
+            if let histogramDir { try writeHistograms(result, to: histogramDir) }
         }
 
         static let points: [(key: String, label: String, percentile: Double)] = [
