@@ -759,17 +759,8 @@ public struct FIXMessageView {
         if date == words[3] && words[3] != 0 {
             days = words[4]
         } else {
-            // Validate the date alone with a fixed valid time of day.
-            let b = p.assumingMemoryBound(to: UInt8.self)
-            var probe: (UInt64, UInt64, UInt8) = (0, 0, 0)
-            let ok: UInt64? = withUnsafeMutableBytes(of: &probe) { q in
-                q.baseAddress!.copyMemory(from: b, byteCount: 8)
-                let rest: StaticString = "-00:00:00"
-                q.baseAddress!.advanced(by: 8).copyMemory(from: rest.utf8Start, byteCount: 9)
-                return FIXTime.parse(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[0..<17]))
-            }
-            guard let t = ok else { return nil }
-            days = t / 86_400_000_000_000
+            guard let d = _dayOfDate(p) else { return nil }
+            days = d
             words[3] = date
             words[4] = days
         }
@@ -788,6 +779,23 @@ public struct FIXMessageView {
         guard hh < 24, mm < 60, ss <= 60 else { return nil }
         let seconds = days &* 86_400 &+ hh &* 3600 &+ mm &* 60 &+ ss
         return Int64(seconds &* 1_000_000_000 &+ ms &* 1_000_000)
+    }
+
+    /// The day number (since the epoch) of the `YYYYMMDD` at `p`, or nil. Out of line: it
+    /// runs once per day, and its scratch buffer would otherwise put a stack-protector check
+    /// on every call of `indexFast`.
+    @inline(never)
+    func _dayOfDate(_ p: UnsafeRawPointer) -> UInt64? {
+        // Validate the date alone with a fixed valid time of day.
+        var probe: (UInt64, UInt64, UInt8) = (0, 0, 0)
+        let ok: UInt64? = withUnsafeMutableBytes(of: &probe) { q in
+            q.baseAddress!.copyMemory(from: p, byteCount: 8)
+            let rest: StaticString = "-00:00:00"
+            q.baseAddress!.advanced(by: 8).copyMemory(from: rest.utf8Start, byteCount: 9)
+            return FIXTime.parse(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(q)[0..<17]))
+        }
+        guard let t = ok else { return nil }
+        return t / 86_400_000_000_000
     }
 
     /// Walks the fields of `p[from..<to]` (which ends in SOH), records them and checks the
