@@ -573,13 +573,14 @@ public struct FIXMessageView {
                                            value: Int64(type.rawValue))
         var present: UInt64 = 1 << UInt64(_FIXField.msgType)
         var i = from &+ 5
-        // The field read last (0: MsgType; 63: a tag Quorum skips), which predicts the next.
-        var previous = _FIXField.msgType
+        // The prediction for what follows the field read last (MsgType at first; entry 63 after
+        // a tag Quorum skips).
+        let predicted = self.predicted, entries = self.entries
+        var guess = predicted + _FIXField.msgType
         while i < end {
             let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
             let k: Int
             let slot: UInt16
-            let guess = predicted + previous
             if w & guess.pointee.mask == guess.pointee.tag {
                 // The same `tag=` bytes that followed this field last time: already checked.
                 let info = guess.pointee.info
@@ -605,7 +606,7 @@ public struct FIXMessageView {
                 }
                 guard tag > 0 else { return false }
                 slot = tag < 512 ? slotOfTag[tag] : 0xFFFF
-                // Remember `tag=` as what follows `previous`.
+                // Remember `tag=` as what follows the previous field.
                 let withEquals = (mask << 8) | 0xFF
                 guess.pointee = Prediction(tag: w & withEquals, mask: withEquals, info: UInt64(k) | UInt64(slot) << 8)
             }
@@ -620,11 +621,11 @@ public struct FIXMessageView {
             i = valueEnd &+ 1
             guard n > 0 else { return false }
             if slot == 0xFFFF {  // a tag Quorum does not read
-                previous = 63
+                guess = predicted + 63
                 continue
             }
             let f = Int(slot & 0xFF)
-            previous = f
+            guess = predicted + f
             let bit: UInt64 = 1 &<< UInt64(f)
             guard present & bit == 0 else { return false }
             present |= bit
