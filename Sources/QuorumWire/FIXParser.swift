@@ -472,7 +472,7 @@ public struct FIXMessageView {
     /// Field number → `Kind`.
     let kindOfField: UnsafeMutablePointer<_FIXField.Kind>
     /// After field f (63: after a skipped tag), the `tag=` bytes that followed it last time,
-    /// the mask that selects them from a word, and `k | slot << 8` (k digits, the tag's
+    /// the mask that selects them from a word, and `k + 1 | slot << 8` (k digits, the tag's
     /// `slotOfTag` entry): a counterparty writes its fields in the same order message after
     /// message, so the next tag is usually one compare.
     struct Prediction {
@@ -579,18 +579,18 @@ public struct FIXMessageView {
         var guess = predicted + _FIXField.msgType
         while i < end {
             let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
-            let k: Int
+            let valueStart: Int
             let slot: UInt16
             if w & guess.pointee.mask == guess.pointee.tag {
                 // The same `tag=` bytes that followed this field last time: already checked.
                 let info = guess.pointee.info
-                k = Int(info & 0xFF)
+                valueStart = i &+ Int(info & 0xFF)
                 slot = UInt16(truncatingIfNeeded: info >> 8)
             } else {
                 // Tag: find '=' in the next eight bytes; 1 to 4 digits before it.
                 let e = w ^ 0x3D3D_3D3D_3D3D_3D3D
                 let z = (e &- ones) & ~e & highs
-                k = z.trailingZeroBitCount >> 3
+                let k = z.trailingZeroBitCount >> 3
                 guard k &- 1 < 4 else { return false }  // k in 1...4
                 let mask: UInt64 = (1 &<< UInt64(k &* 8)) &- 1
                 let d = (w & mask) ^ (0x3030_3030_3030_3030 & mask)  // digits → 0...9, else ≥ 10
@@ -608,11 +608,11 @@ public struct FIXMessageView {
                 slot = tag < 512 ? slotOfTag[tag] : 0xFFFF
                 // Remember `tag=` as what follows the previous field.
                 let withEquals = (mask << 8) | 0xFF
-                guess.pointee = Prediction(tag: w & withEquals, mask: withEquals, info: UInt64(k) | UInt64(slot) << 8)
+                guess.pointee = Prediction(tag: w & withEquals, mask: withEquals, info: UInt64(k &+ 1) | UInt64(slot) << 8)
+                valueStart = i &+ k &+ 1
             }
             // Value: up to the next SOH (the body ends in SOH, so the scan stops inside it).
             // Most values end within their first eight bytes, which also hold their digits.
-            let valueStart = i &+ k &+ 1
             let vw = p.loadUnaligned(fromByteOffset: valueStart, as: UInt64.self).littleEndian
             let s = vw ^ ones
             let sz = (s &- ones) & ~s & highs
