@@ -60,7 +60,8 @@ struct SimCommand: ParsableCommand {
             may log on at --fix (SenderCompID/TargetCompID from --sender/--target) to trade \
             against the flow: limit, market, IOC (TimeInForce 3) and FOK (4) orders, cancels and \
             replaces, with execution reports. Faults for testing a feed handler or a FIX \
-            client: dropped or reordered packets, a cut FIX connection, corrupted FIX bytes. \
+            client: dropped or reordered packets, a delayed or cut FIX connection, corrupted \
+            FIX bytes. \
             Runs until the flow ends (then sends end-of-session) or SIGINT.
             """
     )
@@ -118,6 +119,12 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Cut the FIX connection once, after this many messages to the client.")
     var fixCutAfter: Int?
 
+    @Option(help: "Hold the FIX stream for --fix-delay-ms after this many messages to the client (per connection).")
+    var fixDelayAfter: Int?
+
+    @Option(help: "How long --fix-delay-after holds the stream, in milliseconds.")
+    var fixDelayMs: Int = 100
+
     @Option(help: "Corrupt one byte of every Nth FIX message to the client.")
     var fixCorruptEvery: Int?
 
@@ -129,6 +136,7 @@ struct SimCommand: ParsableCommand {
             if let p, !(0...1).contains(p) { throw ValidationError("\(name) must be in 0...1, found \(p)") }
         }
         if let n = dropEvery, n < 1 { throw ValidationError("--drop-every must be at least 1, found \(n)") }
+        if fixDelayMs < 0 { throw ValidationError("--fix-delay-ms must be 0 or more, found \(fixDelayMs)") }
         if let n = fixCorruptEvery, n < 1 { throw ValidationError("--fix-corrupt-every must be at least 1, found \(n)") }
         if itch != nil && lobster != nil { throw ValidationError("--itch and --lobster: give one flow, not both") }
         if !(1...64).contains(reorderWindow) { throw ValidationError("--reorder-window must be in 1...64, found \(reorderWindow)") }
@@ -148,6 +156,8 @@ struct SimCommand: ParsableCommand {
         o.packetFaults = PacketFaults.Config(drop: drop, reorder: reorderProbability.map { .probability($0) } ?? .never,
                                              reorderWindow: reorderWindow, seed: faultSeed)
         o.fixCutAfter = fixCutAfter
+        o.fixDelayAfter = fixDelayAfter
+        o.fixDelayNanos = UInt64(max(0, fixDelayMs)) * 1_000_000
         o.fixCorruption = fixCorruptEvery.map { .everyNth($0) } ?? .never
         return o
     }
@@ -224,7 +234,7 @@ struct SimCommand: ParsableCommand {
             send slots exhausted \(c.feedSendsRefused)
             FIX: orders \(c.clientOrders), cancels \(c.clientCancels), replaces \(c.clientReplaces), \
             rejects \(c.clientRejects), fills \(c.clientFills), execution reports \(c.executionReports), \
-            cuts \(c.fixCuts), corrupted \(c.fixCorrupted)
+            cuts \(c.fixCuts), delays \(c.fixDelays), corrupted \(c.fixCorrupted)
             """)
     }
 }
