@@ -191,12 +191,8 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         reactor.poll()
         var sent = 0
         if _flowStarted && !flowFinished {
-            let due = _pacer.map { p -> Int in
-                var p = p
-                let n = p.release(now: now)
-                _pacer = p
-                return n
-            } ?? 256
+            // Paced: what is due by now; unpaced: a batch per turn, so the loop still polls.
+            let due = _pacer?.release(now: now) ?? 256
             if due > 0 {
                 var sink = _sink(now: now)
                 let ts = Timestamp(now % 86_400_000_000_000)
@@ -211,7 +207,7 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
                     }
                     if chunk == 0 { break }
                 }
-                if sent < due, _pacer != nil { _pacer!.giveBack(due - sent) }
+                if sent < due { _pacer?.giveBack(due - sent) }
                 counters.flowMessages &+= UInt64(sent)
                 if _dayReader.position >= _dayReader.buffer.count {
                     exchange.endSession(timestamp: ts, &sink)
@@ -243,7 +239,7 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
     // MARK: Sinks
 
     lazy var _packetsSink = _SimulatorPackets(simulator: self)
-    let _wallOffset = _realTimeOffset()
+    let _wallOffset = NetClock.realTimeOffset()
 
     func _sink(now: UInt64) -> MoldFeed<_SimulatorReports, _SimulatorPackets> {
         MoldFeed(publisher: publisher, orders: _SimulatorReports(simulator: self), packets: _packetsSink, now: now)

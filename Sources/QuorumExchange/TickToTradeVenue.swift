@@ -1,4 +1,3 @@
-import Glibc
 import QuorumNet
 import QuorumWire
 
@@ -17,7 +16,7 @@ import QuorumWire
 /// (any FIX message counts as an order: the C reflex sends orders without a session).
 ///
 /// Not thread-safe: run it on its own thread with its own reactor.
-public final class TickToTradeVenue: TCPListenerHandler {
+public final class TickToTradeVenue: TCPListenerHandler, FIXSessionDelegate {
     public enum OrderSide: Sendable { case fixSession, rawFIX }
 
     public struct Options: Sendable {
@@ -42,7 +41,9 @@ public final class TickToTradeVenue: TCPListenerHandler {
     public private(set) var ordersReceived: UInt64 = 0
     public private(set) var lastOrderNanos: UInt64 = 0
     public private(set) var garbledBytes: UInt64 = 0
-    var _connection: _VenueConnection?
+    /// The trader's connection: a FIX session handler, or raw framing for the reflex.
+    var _fix: FIXTCPHandler?
+    var _raw: _RawOrderCounter?
     let _publisher: MoldPublisher
     var _packets: _UDPPackets
     var _nextRef: UInt64 = 1
@@ -75,14 +76,26 @@ public final class TickToTradeVenue: TCPListenerHandler {
 
     /// Whether a trader is connected (and, with a FIX session, logged on).
     public var traderReady: Bool {
-        guard let c = _connection, c.connection?.state == .open else { return false }
-        return mode == .rawFIX || session?.state == .active
+        switch mode {
+        case .fixSession: return _fix?.connection?.state == .open && session?.state == .active
+        case .rawFIX: return _raw?.connection?.state == .open
+        }
     }
 
     public func accepted(_ connection: TCPConnection) -> (any TCPHandler)? {
-        let c = _VenueConnection(venue: self)
-        _connection = c
-        return c
+        if let session {
+            session.delegate = self
+            let handler = FIXTCPHandler(session: session)
+            _fix = handler
+            return handler
+        }
+        let handler = _RawOrderCounter(venue: self)
+        _raw = handler
+        return handler
+    }
+
+    public func fixSession(_ session: FIXSession, didReceive order: FIXNewOrderSingle, message: FIXMessageView) {
+        _orderArrived(at: _fix?.lastReceiveNanos ?? NetClock.now())
     }
 
     /// Publishes the directory and the opening book (untimed).
@@ -145,44 +158,23 @@ public final class TickToTradeVenue: TCPListenerHandler {
     }
 }
 
-/// Real-time minus monotonic nanoseconds, for the UTC stamps FIX wants.
-func _realTimeOffset() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return (UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)) &- NetClock.now()
-}
-
 /// Sends each MoldUDP64 packet as one datagram on a connected UDP socket.
 struct _UDPPackets: MoldPacketSink {
     let socket: UDPSocket
     mutating func send(_ packet: UnsafeRawBufferPointer) { _ = socket.send(packet) }
 }
 
-/// The venue's end of the trader's TCP connection.
-final class _VenueConnection: TCPHandler, FIXSessionTransport, FIXSessionDelegate {
+/// The venue's end of the C reflex's connection: no session, every complete
+/// "…\u{1}10=NNN\u{1}" is one order.
+final class _RawOrderCounter: TCPHandler {
     unowned let venue: TickToTradeVenue
     var connection: TCPConnection?
-    var receiveNanos: UInt64 = 0
-    let wallClockOffset: UInt64
 
-    init(venue: TickToTradeVenue) {
-        self.venue = venue
-        wallClockOffset = _realTimeOffset()
-    }
+    init(venue: TickToTradeVenue) { self.venue = venue }
 
-    func connected(_ connection: TCPConnection) {
-        self.connection = connection
-        if let session = venue.session {
-            session.transport = self
-            session.delegate = self
-            session.connected(now: NetClock.now() &+ wallClockOffset)
-        }
-    }
+    func connected(_ connection: TCPConnection) { self.connection = connection }
 
     func received(_ bytes: UnsafeRawBufferPointer, at receiveNanos: UInt64, on connection: TCPConnection) -> Int {
-        self.receiveNanos = receiveNanos
-        if let session = venue.session { return session.received(bytes, now: receiveNanos &+ wallClockOffset) }
-        // Raw framing: every complete "…\u{1}10=NNN\u{1}" is one order.
         var consumed = 0
         var i = 0
         let n = bytes.count
@@ -202,15 +194,5 @@ final class _VenueConnection: TCPHandler, FIXSessionTransport, FIXSessionDelegat
 
     func closed(_ connection: TCPConnection, error: NetError?) {
         if self.connection === connection { self.connection = nil }
-        if let session = venue.session, session.transport === self {
-            session.transportClosed(now: NetClock.now() &+ wallClockOffset)
-        }
-    }
-
-    func send(_ bytes: UnsafeRawBufferPointer) -> Bool { connection?.send(bytes) ?? false }
-    func disconnect() { connection?.close() }
-
-    func fixSession(_ session: FIXSession, didReceive order: FIXNewOrderSingle, message: FIXMessageView) {
-        venue._orderArrived(at: receiveNanos)
     }
 }

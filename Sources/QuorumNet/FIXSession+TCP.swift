@@ -15,15 +15,14 @@ import Glibc
 public final class FIXTCPHandler: TCPHandler, FIXSessionTransport {
     public let session: FIXSession
     public private(set) var connection: TCPConnection?
+    /// The receive stamp of the bytes being processed (delegate callbacks read it).
+    public private(set) var lastReceiveNanos: UInt64 = 0
     /// Real-time minus monotonic nanoseconds, taken at init.
     public let wallClockOffset: UInt64
 
     public init(session: FIXSession) {
         self.session = session
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let wall = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-        wallClockOffset = wall &- NetClock.now()
+        wallClockOffset = NetClock.realTimeOffset()
         session.transport = self
     }
 
@@ -37,7 +36,8 @@ public final class FIXTCPHandler: TCPHandler, FIXSessionTransport {
     }
 
     public func received(_ bytes: UnsafeRawBufferPointer, at receiveNanos: UInt64, on connection: TCPConnection) -> Int {
-        session.received(bytes, now: receiveNanos &+ wallClockOffset)
+        lastReceiveNanos = receiveNanos
+        return session.received(bytes, now: receiveNanos &+ wallClockOffset)
     }
 
     public func closed(_ connection: TCPConnection, error: NetError?) {

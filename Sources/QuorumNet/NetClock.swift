@@ -11,4 +11,12 @@ public enum NetClock {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
+
+    /// Real-time minus monotonic nanoseconds, read once: `now() &+ offset` is UTC
+    /// nanoseconds since the epoch (FIX SendingTime/TransactTime) without another clock read.
+    public static func realTimeOffset() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return (UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)) &- now()
+    }
 }
