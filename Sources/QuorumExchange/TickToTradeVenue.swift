@@ -137,9 +137,11 @@ public final class TickToTradeVenue: TCPListenerHandler, FIXSessionDelegate {
 
     /// Busy-polls until one more order arrives or `timeoutNanoseconds` pass; returns the
     /// order's receive stamp, or nil on timeout.
-    public func awaitOrder(after count: UInt64, timeoutNanoseconds: UInt64) -> UInt64? {
+    /// `alsoPolling`: the trader's reactor when both ends share this thread.
+    public func awaitOrder(after count: UInt64, timeoutNanoseconds: UInt64, alsoPolling other: Reactor? = nil) -> UInt64? {
         let end = NetClock.now() &+ timeoutNanoseconds
         while ordersReceived <= count {
+            other?.poll()
             reactor.poll()
             if NetClock.now() > end { return nil }
         }

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure Quorum on this machine.",
         discussion: "Every benchmark takes --json for machine-readable results with self-describing keys.",
-        subcommands: [Rings.self, TickToTrade.self, Feed.self]
+        subcommands: [Rings.self, TickToTrade.self, Feed.self, FIX.self]
     )
 
     struct Rings: ParsableCommand {

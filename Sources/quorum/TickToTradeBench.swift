@@ -37,40 +37,54 @@ final class _TraderThreadState: @unchecked Sendable {
     var ordersRefused: UInt64 = 0
 }
 
-/// The trader's thread: reactor (busy-poll), MoldUDP64 feed, books, FIX session, rule.
-func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, sampleCapacity: Int) {
-    do {
+/// The trader's ends: reactor (busy-poll), MoldUDP64 feed, books, FIX session, rule.
+struct _ReflexTraderEnds {
+    let reactor: Reactor
+    let session: FIXSession
+    let tcp: FIXTCPHandler
+    let trader: ReflexTrader
+    let feed: MoldFeedClient
+
+    init(rule: SpreadCrossRule, sampleCapacity: Int) throws {
         var options = Reactor.Options(mode: .busyPoll)
         options.maxConnections = 4
-        let reactor = try Reactor(options)
-        let session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "SIM",
-                                                    heartBtInt: 30, resetSeqNumOnLogon: true))
-        let tcp = FIXTCPHandler(session: session)
+        reactor = try Reactor(options)
+        session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "SIM",
+                                                heartBtInt: 30, resetSeqNumOnLogon: true))
+        tcp = FIXTCPHandler(session: session)
         var books = BookConfig()
         books.maxSymbols = 16
-        let trader = ReflexTrader(books: BookManager(config: books), rule: rule, session: session, reactor: reactor,
-                                  wallClockOffset: tcp.wallClockOffset, sampleCapacity: sampleCapacity)
-        let feed = try MoldFeedClient(reactor: reactor, bind: .loopback(), retransmission: .loopback(port: 9),
-                                      sink: trader)
-        state.feedPort.store(Int(feed.socket.localAddress.port), ordering: .releasing)
+        trader = ReflexTrader(books: BookManager(config: books), rule: rule, session: session, reactor: reactor,
+                              wallClockOffset: tcp.wallClockOffset, sampleCapacity: sampleCapacity)
+        feed = try MoldFeedClient(reactor: reactor, bind: .loopback(), retransmission: .loopback(port: 9), sink: trader)
+    }
+}
+
+/// The trader's thread: its ends, connected to the venue once the venue's port is known,
+/// busy-polled until told to stop.
+func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, sampleCapacity: Int) {
+    do {
+        let ends = try _ReflexTraderEnds(rule: rule, sampleCapacity: sampleCapacity)
+        let reactor = ends.reactor
+        state.feedPort.store(Int(ends.feed.socket.localAddress.port), ordering: .releasing)
         var port = 0
         while port == 0 && !state.stop.load(ordering: .acquiring) {
             port = state.venuePort.load(ordering: .acquiring)
             reactor.poll()
         }
         if port > 0 {
-            _ = try reactor.connect(to: .loopback(port: UInt16(port)), handler: tcp)
+            _ = try reactor.connect(to: .loopback(port: UInt16(port)), handler: ends.tcp)
             var spins: UInt64 = 0
             while !state.stop.load(ordering: .relaxed) {
                 reactor.poll()
                 spins &+= 1
-                if spins & 0xFFF == 0 { session.tick(now: tcp.wallNow()) }
+                if spins & 0xFFF == 0 { ends.session.tick(now: ends.tcp.wallNow()) }
             }
         }
-        state.samples = trader.samples
-        state.ordersSent = trader.ordersSent
-        state.ordersRefused = trader.ordersRefused
-        feed.close()
+        state.samples = ends.trader.samples
+        state.ordersSent = ends.trader.ordersSent
+        state.ordersRefused = ends.trader.ordersRefused
+        ends.feed.close()
     } catch {
         state.failure = "\(error)"
         state.feedPort.store(-1, ordering: .releasing)
@@ -87,6 +101,9 @@ struct TickToTradeBench {
     var traderCore: Int
     var rule: SpreadCrossRule
     var reflexPath: String?
+    /// Venue and trader on this thread, polled in turn: for callgrind, which runs one thread
+    /// at a time. The internal figure keeps its meaning; wire-to-wire then includes the venue.
+    var singleThread = false
     var progress: Progress
 
     static let orderTimeoutNanos: UInt64 = 1_000_000_000
@@ -109,12 +126,14 @@ struct TickToTradeBench {
 
     /// Sends `warmup + samplesPerRound` triggers one at a time; records the wire latencies
     /// after the warm-up. Returns how many were recorded.
-    func measure(_ venue: TickToTradeVenue, into series: inout TickToTradeSeries) -> Int {
+    func measure(_ venue: TickToTradeVenue, alsoPolling trader: Reactor? = nil, into series: inout TickToTradeSeries) -> Int {
         var recorded = 0
         for i in 0..<(warmup + samplesPerRound) {
             let before = venue.ordersReceived
             let sent = venue.sendTrigger()
-            guard let arrived = venue.awaitOrder(after: before, timeoutNanoseconds: Self.orderTimeoutNanos) else {
+            guard let arrived = venue.awaitOrder(after: before, timeoutNanoseconds: Self.orderTimeoutNanos,
+                                                 alsoPolling: trader)
+            else {
                 series.timeouts += 1
                 continue
             }
@@ -129,6 +148,7 @@ struct TickToTradeBench {
     func settle(_ reactor: Reactor, nanoseconds: Int64) { reactor.runFor(nanoseconds: nanoseconds) }
 
     func quorumBlock(into series: inout TickToTradeSeries) throws {
+        if singleThread { return try quorumBlockOneThread(into: &series) }
         let state = _TraderThreadState()
         let capacity = warmup + samplesPerRound
         let thread = try PinnedThread.start(name: "quorum-trader", cpus: CPUSet([traderCore])) { [rule] in
@@ -157,6 +177,29 @@ struct TickToTradeBench {
         if let failure = state.failure { throw TickToTradeError.setup("the trader failed: \(failure)") }
         // The trader's internal stamps, in the same order; drop its warm-up too.
         for latency in state.samples.suffix(recorded) { series.internalLatency.record(latency) }
+    }
+
+    func quorumBlockOneThread(into series: inout TickToTradeSeries) throws {
+        let trader = try _ReflexTraderEnds(rule: rule, sampleCapacity: warmup + samplesPerRound)
+        defer { trader.feed.close() }
+        let reactor = try Reactor(.init(mode: .busyPoll))
+        let venue = try TickToTradeVenue(reactor: reactor, mode: .fixSession, orders: .loopback(),
+                                         feedDestination: trader.feed.socket.localAddress)
+        _ = try trader.reactor.connect(to: venue.localOrderAddress, handler: trader.tcp)
+        let end = NetClock.now() &+ 5_000_000_000
+        while !(venue.traderReady && trader.session.state == .active) {
+            reactor.poll()
+            trader.reactor.poll()
+            guard NetClock.now() < end else { throw TickToTradeError.setup("Quorum's trader did not log on within 5 s") }
+        }
+        venue.publishOpeningBook(now: NetClock.now())
+        let settled = NetClock.now() &+ 20_000_000
+        while NetClock.now() < settled {
+            reactor.poll()
+            trader.reactor.poll()
+        }
+        let recorded = measure(venue, alsoPolling: trader.reactor, into: &series)
+        for latency in trader.trader.samples.suffix(recorded) { series.internalLatency.record(latency) }
     }
 
     func reflexBlock(path: String, into series: inout TickToTradeSeries) throws {

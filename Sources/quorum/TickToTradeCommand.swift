@@ -51,6 +51,12 @@ extension BenchCommand {
         @Option(help: "Write HdrHistogram percentile distributions (.hgrm, for plotting) into this directory.")
         var histogramDir: String?
 
+        @Flag(help: """
+            Venue and trader on one thread, polled in turn, Quorum only: for instruction counts under \
+            `valgrind --tool=callgrind`, which runs one thread at a time. Not a latency figure.
+            """)
+        var singleThread = false
+
         @Flag(help: "A short run (2 rounds of 2 000) for a smoke test.")
         var quick = false
 
@@ -69,7 +75,7 @@ extension BenchCommand {
 
         func run() throws {
             var reflexPath: String? = nil
-            if !noBaseline {
+            if !noBaseline && !singleThread {
                 guard FileManager.default.isExecutableFile(atPath: reflex) else {
                     printError("""
                         error: the C reflex baseline \(reflex) is not built; run `make bench-tick-to-trade` \
@@ -83,7 +89,7 @@ extension BenchCommand {
                 samplesPerRound: quick ? 2_000 : samples, rounds: quick ? 2 : rounds, warmup: quick ? 500 : warmup,
                 venueCore: venueCore, traderCore: traderCore,
                 rule: SpreadCrossRule(maxSpreadTicks: maxSpreadTicks, tickSize: 100, quantity: Qty(100)),
-                reflexPath: reflexPath, progress: Progress(enabled: !json && isTerminal(2)))
+                reflexPath: reflexPath, singleThread: singleThread, progress: Progress(enabled: !json && isTerminal(2)))
             let result: (quorum: TickToTradeSeries, reflex: TickToTradeSeries?)
             do {
                 result = try bench.run()
@@ -130,7 +136,11 @@ extension BenchCommand {
                 return
             }
             print("tick-to-trade on loopback: \(bench.samplesPerRound) triggers per side in each of \(bench.rounds) interleaved rounds")
-            print("venue on CPU \(venueCore), trader on CPU \(traderCore); nanoseconds (HdrHistogram, 3 significant digits)")
+            if bench.singleThread {
+                print("venue and trader on one thread (--single-thread: for instruction counts, not a latency figure)")
+            } else {
+                print("venue on CPU \(venueCore), trader on CPU \(traderCore); nanoseconds (HdrHistogram, 3 significant digits)")
+            }
             print("")
             print(pad("", 28) + Self.points.map { lpad($0.label, 9) }.joined())
             print(pad("wire-to-wire  Quorum", 28) + q.map { lpad("\($0)", 9) }.joined())
