@@ -1,5 +1,6 @@
 import Foundation
 import QuorumAgents
+import QuorumWire
 import QuorumRings
 import QuorumRisk
 import Testing
@@ -269,5 +270,92 @@ struct RosterConfigTests {
         // A damaged roster line is a bad setup, not a silent default.
         let damaged = text.replacingOccurrences(of: "roster=role = \"rsi\"", with: "roster=role = \"oracle\"")
         #expect(throws: BacktestError.self) { try BacktestSetup.decode(damaged) }
+    }
+
+    // MARK: - The team in a backtest
+
+    /// Stock-directory messages naming locate i+1 `names[i]`, then the test day (whose
+    /// locates are 1…symbols).
+    static func namedFeed(_ names: [String], messages: Int) -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: 64 * names.count)
+        let used = head.withUnsafeMutableBytes { raw -> Int in
+            var w = ITCHDayFile.Writer(raw)
+            for (i, name) in names.enumerated() {
+                let header = ITCH.Header(stockLocate: StockLocate(UInt16(i + 1)), timestamp: Timestamp(34_000_000_000_000))
+                try! w.append(.stockDirectory(.init(
+                    header: header, stock: Stock(name), marketCategory: UInt8(ascii: "Q"), financialStatusIndicator: UInt8(ascii: "N"),
+                    roundLotSize: 100, roundLotsOnly: UInt8(ascii: "N"), issueClassification: UInt8(ascii: "C"), issueSubType: 0x5A20,
+                    authenticity: UInt8(ascii: "P"), shortSaleThresholdIndicator: UInt8(ascii: "N"), ipoFlag: UInt8(ascii: " "),
+                    luldReferencePriceTier: UInt8(ascii: "1"), etpFlag: UInt8(ascii: "N"), etpLeverageFactor: 0,
+                    inverseIndicator: UInt8(ascii: "N"))))
+            }
+            return w.position
+        }
+        return Array(head[0..<used]) + TestDay.bytes(symbols: names.count, messages: messages, seed: 0xFEED)
+    }
+
+    func backtest(_ feed: [UInt8], roster: QuorumConfig.Roster?, journal: String) throws -> BacktestRun {
+        var setup = BacktestSetup()
+        setup.maxSymbols = 4
+        setup.checkpointEvery = 500
+        setup.sampleNanos = 50_000_000
+        setup.roster = roster
+        return try feed.withUnsafeBytes { bytes in
+            setup = Backtest.chooseSymbols(setup, feed: bytes)
+            return try Backtest(setup: setup, journalDirectory: journal).run(feed: bytes)
+        }
+    }
+
+    @Test("the demo team backtests: identical journals twice, replay rebuilds the same desk from the journal alone")
+    func demoTeamBacktestReplays() throws {
+        let roster = try QuorumConfig.load(path: demoPath, available: twoCores).roster
+        let feed = TestDay.bytes(symbols: 4, messages: 40_000, seed: 0xFEED)
+        let a = tempDirectory("team-a"), b = tempDirectory("team-b")
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        let ra = try backtest(feed, roster: roster, journal: a)
+        let rb = try backtest(feed, roster: roster, journal: b)
+        #expect(ra.report.fills > 0)
+        #expect(ra.report.agents.map(\.agent) == roster.agents.filter(\.role.isAnalyst).map(\.name))
+        #expect(ra.report.teams.map(\.team) == ["macro", "alts"])
+        #expect(ra.report.delegations > 0)
+        #expect(ra.report.delegationsExpired + ra.report.delegationsCrossed + ra.report.delegationsFilled > 0)
+        #expect(ra.report == rb.report.withJournal(ra.report.journal))
+        for name in try FileManager.default.contentsOfDirectory(atPath: a) {
+            #expect(stableBytes(a + "/" + name) == stableBytes(b + "/" + name), "\(name) differs")
+        }
+        let replay = try CoordinatorReplay.run(directory: a)
+        #expect(replay.mismatches == 0 && replay.checkpointsChecked > 1)
+        #expect(replay.report == ra.report)
+
+        // The default team journals no roster and trades differently from the demo team.
+        let c = tempDirectory("team-c")
+        defer { try? FileManager.default.removeItem(atPath: c) }
+        let rc = try backtest(feed, roster: nil, journal: c)
+        #expect(rc.report.agents.map(\.agent) == ["trend", "rsi", "bollinger", "vwap", "imbalance", "breakout"])
+        #expect(rc.report.delegations == 0 && rc.report.stateHash != ra.report.stateHash)
+    }
+
+    @Test("a team that names its symbols trades those, found by name in the stock directory; a missing one is named")
+    func namedSymbols() throws {
+        var roster = QuorumConfig.Roster()
+        roster.teams = [.init(name: "macro", symbols: ["MSFT", "AAPL"]), .init(name: "alts", symbols: ["GLD"])]
+        let feed = Self.namedFeed(["AAPL", "IBM", "MSFT", "GLD"], messages: 20_000)
+        let dir = tempDirectory("team-named")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try backtest(feed, roster: roster, journal: dir)
+        #expect(run.report.symbols.map(\.symbol) == ["AAPL", "MSFT", "GLD"])
+        #expect(run.report.symbols.map(\.team) == ["macro", "macro", "alts"])
+        #expect(run.report.marketUpdates > 0)
+        #expect(try CoordinatorReplay.run(directory: dir).mismatches == 0)
+
+        roster.teams[1].symbols = ["TSLA"]
+        let missing = tempDirectory("team-missing")
+        defer { try? FileManager.default.removeItem(atPath: missing) }
+        do {
+            _ = try backtest(feed, roster: roster, journal: missing)
+            Issue.record("a team symbol missing from the feed must be refused")
+        } catch {
+            #expect("\(error)".contains("\"TSLA\" (not in the feed)"))
+        }
     }
 }
