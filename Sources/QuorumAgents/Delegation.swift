@@ -96,6 +96,10 @@ public final class DelegationBoard {
     @exclusivity(unchecked) var nextID: UInt64 = 1
     /// Signed units each delegator holds through its setups, [agent × symbols + symbol].
     @exclusivity(unchecked) var held: [Int64]
+    /// Per analyst, how it delegates its views (nil: it does not); plain values, read per call.
+    let policies: [DelegationPolicy?]
+    /// Whether any analyst delegates by policy (else collecting setups is one branch).
+    let anyPolicy: Bool
     @exclusivity(unchecked) public private(set) var delegated = 0
     /// Setups refused: board full, invalid, or not normal mode.
     @exclusivity(unchecked) public internal(set) var refused = 0
@@ -106,8 +110,10 @@ public final class DelegationBoard {
     /// Fills that arrived after their setup's outcome was reported (expired with a child out).
     @exclusivity(unchecked) public internal(set) var lateFills = 0
 
-    public init(capacity: Int, agentCount: Int, symbolCount: Int) {
+    public init(capacity: Int, agentCount: Int, symbolCount: Int, policies: [DelegationPolicy?] = []) {
         self.capacity = max(1, capacity)
+        self.policies = policies
+        anyPolicy = policies.contains { $0 != nil }
         self.symbolCount = max(1, symbolCount)
         let blank = Setup(symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, deadline: 0, agent: .none, time: 0)
         tasks = Array(repeating: DelegatedTask(id: 0, setup: blank, arrivalMid: 0), count: self.capacity)

@@ -15,8 +15,9 @@ extension Desk {
     /// a `DelegationPolicy` — the setups its valid signals imply. Called from `collect(from:)`.
     /// - Complexity: O(outputs + open tasks); no allocation.
     func collectSetups(from a: AgentID) {
+        guard output.setupCount > 0 || delegations.anyPolicy else { return }
         for k in 0..<output.setupCount { delegate(output.setup(k), from: a) }
-        guard a.index < analystCount, let policy = config.analysts[a.index].delegation else { return }
+        guard a.index < delegations.policies.count, let policy = delegations.policies[a.index] else { return }
         let n = symbolCount
         for k in 0..<output.signalCount {
             let sig = output.signal(k)

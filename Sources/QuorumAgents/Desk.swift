@@ -173,7 +173,8 @@ public final class Desk {
         isolation = FailureIsolation(agentCount: agentCount, backupOf: config.analysts.map(\.backupFor) + Array(repeating: nil, count: agentCount - na),
                                      strikeLimit: config.strikeLimit)
         records = DeskRecordBuffer(capacity: config.recordCapacity)
-        delegations = DelegationBoard(capacity: config.delegationCapacity, agentCount: agentCount, symbolCount: n)
+        delegations = DelegationBoard(capacity: config.delegationCapacity, agentCount: agentCount, symbolCount: n,
+                                      policies: config.analysts.map(\.delegation))
         orders = Array(repeating: ChildOrder(id: 0, symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, style: .immediate, time: 0),
                        count: config.orderCapacity)
 
