@@ -203,4 +203,25 @@ struct DelegationTests {
         }
         #expect(try run() == run())
     }
+
+    @Test("emergency stops every setup (reported cancelled, no further child); new setups are refused outside normal mode")
+    func emergencyStopsSetups() throws {
+        let (desk, analyst) = try makeDelegatingDesk()
+        let t0 = 10 * second
+        analyst.queued = [buy(100, limit: 990_000, deadline: t0 + 60 * second, t: t0)]
+        desk.step(.market(quote(t: t0)))
+        #expect(desk.stepOrders.count == 1 && desk.delegations.count == 1)
+        // The only analyst overruns its budget until quarantined: every analyst out is an emergency.
+        for k in 1...3 { desk.step(.overrun(agent: AgentID(0), nanos: 50_000, time: t0 + UInt64(k))) }
+        #expect(desk.mode == .emergency && desk.cancelAllRequested)
+        desk.step(.market(quote(t: t0 + second)))
+        let out = desk.recorded(.delegationOutcome)
+        #expect(out.count == 1 && out[0].detail == DelegationStatus.cancelled.rawValue)
+        #expect(desk.stepOrders.isEmpty && desk.delegations.count == 0)
+        // A setup handed over now (directly, as the quarantined analyst no longer runs) is refused.
+        desk.output.reset()
+        desk.output.emit(buy(10, limit: 1_000_000, deadline: t0 + 70 * second, t: t0 + second))
+        desk.collectSetups(from: AgentID(0))
+        #expect(desk.recorded(.refused).last?.detail == 5 && desk.delegations.count == 0)
+    }
 }
