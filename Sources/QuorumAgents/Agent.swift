@@ -29,6 +29,9 @@ public final class AgentOutput {
     @exclusivity(unchecked) var observations: [Observation]
     @exclusivity(unchecked) public private(set) var signalCount = 0
     @exclusivity(unchecked) public private(set) var observationCount = 0
+    /// Setups delegated to the execution agent in this call.
+    @exclusivity(unchecked) var setups: [Setup]
+    @exclusivity(unchecked) public private(set) var setupCount = 0
     /// Emissions refused because the buffer was full (since init).
     @exclusivity(unchecked) public private(set) var overflow = 0
 
@@ -40,6 +43,25 @@ public final class AgentOutput {
         observations = Array(repeating: Observation(kind: .warning, agent: .none, symbol: .none, regime: .calm,
                                                     value: 0, value2: 0, time: 0),
                              count: self.capacity)
+        setups = Array(repeating: Setup(symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, deadline: 0,
+                                        agent: .none, time: 0),
+                       count: self.capacity)
+    }
+
+    /// Hands `s` to the execution agent (see `DelegationBoard`); the agent moves on at once.
+    /// - Returns: `false` (and counts) when the buffer is full.
+    /// - Complexity: O(1); no allocation.
+    @discardableResult
+    public func emit(_ s: Setup) -> Bool {
+        guard setupCount < capacity else { overflow &+= 1; return false }
+        setups[setupCount] = s
+        setupCount += 1
+        return true
+    }
+
+    public func setup(_ i: Int) -> Setup {
+        precondition(i >= 0 && i < setupCount)
+        return setups[i]
     }
 
     /// - Returns: `false` (and counts) when the buffer is full.
@@ -72,7 +94,7 @@ public final class AgentOutput {
         return observations[i]
     }
 
-    public func reset() { signalCount = 0; observationCount = 0 }
+    public func reset() { signalCount = 0; observationCount = 0; setupCount = 0 }
 }
 
 /// A desk member driven by events. Implementations are deterministic state machines:

@@ -63,12 +63,14 @@ public final class Desk {
     public let conflicts: ConflictResolver
     public let memory: CollectiveMemory
     public let isolation: FailureIsolation
+    /// Setups delegated to the execution agent (Desk+Delegation.swift).
+    public let delegations: DelegationBoard
 
     public let records: DeskRecordBuffer
     @exclusivity(unchecked) var orders: [ChildOrder]
-    @exclusivity(unchecked) public private(set) var orderCount = 0
+    @exclusivity(unchecked) public internal(set) var orderCount = 0  // internal(set): Desk+Delegation.swift sends too
     @exclusivity(unchecked) public private(set) var cancelAllRequested = false
-    @exclusivity(unchecked) public private(set) var counters = DeskCounters()
+    @exclusivity(unchecked) public internal(set) var counters = DeskCounters()
     /// normal → degraded → emergency: the most severe of the risk breakers, the quarantine
     /// state and the supervisor's risk-off.
     @exclusivity(unchecked) public private(set) var mode = EngineMode.normal
@@ -171,6 +173,8 @@ public final class Desk {
         isolation = FailureIsolation(agentCount: agentCount, backupOf: config.analysts.map(\.backupFor) + Array(repeating: nil, count: agentCount - na),
                                      strikeLimit: config.strikeLimit)
         records = DeskRecordBuffer(capacity: config.recordCapacity)
+        delegations = DelegationBoard(capacity: config.delegationCapacity, agentCount: agentCount, symbolCount: n,
+                                      policies: config.analysts.map(\.delegation))
         orders = Array(repeating: ChildOrder(id: 0, symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, style: .immediate, time: 0),
                        count: config.orderCapacity)
 
@@ -256,6 +260,7 @@ public final class Desk {
                                  into: output)
             collect(from: AgentID(a))
         }
+        workDelegations(s)
         deliverScratchpad()
         updateMode()
         markDirty(s)
@@ -270,6 +275,7 @@ public final class Desk {
             return
         }
         counters.fills &+= 1
+        if routeDelegatedFill(f) { return }
         let s = f.symbol
         risk.onFill(f)
         let shortfall = execution.onFill(f)
@@ -293,6 +299,7 @@ public final class Desk {
     public func onOrderClosed(symbol s: SymbolID, order: UInt64, unfilled: Int64, time: UInt64) {
         beginStep(time)
         guard s.index < symbolCount else { counters.rejectedInputs &+= 1; return }
+        if routeDelegatedClose(s, order: order) { return }
         execution.onOrderClosed(s, id: order, unfilled: unfilled)
         markDirty(s)
         evaluateDirty()
@@ -347,6 +354,7 @@ public final class Desk {
             counters.signals &+= 1
             handle(sig)
         }
+        collectSetups(from: a)
         guard bad > 0 else { return }
         counters.invalidMessages &+= bad
         let q = isolation.reportInvalid(a, messages: bad)

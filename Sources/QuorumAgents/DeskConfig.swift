@@ -21,6 +21,8 @@ public struct AnalystConfig: Sendable, Equatable {
     public var backupFor: Int?
     /// Ask the correlation agent about net exposure before a view enters the vote.
     public var asksCorrelation: Bool
+    /// Hand each view to the execution agent as a setup (see `DelegationPolicy`); nil = never.
+    public var delegation: DelegationPolicy? = nil
 
     public init(name: String, kind: AnalystKind, symbols: [Int] = [], team: Int = 0, weight: Double = 1,
                 timeBudgetNanos: UInt64 = 2_000, parameters: AnalystParameters = AnalystParameters(),
@@ -70,6 +72,8 @@ public struct DeskConfig: Sendable, Equatable {
     /// fraction, or changes sign, or goes to zero.
     public var rebalanceThreshold = 0.1
     public var askCapacity = 32
+    /// Delegated setups the execution agent works at once.
+    public var delegationCapacity = 32
     public var askDeadlineNanos: UInt64 = 1_000_000
     public var correlationAnswersPerStep = 4
     /// Correlation-weighted exposure (currency) in a view's direction above which the view's
@@ -122,6 +126,9 @@ extension DeskConfig {
             if let b = a.backupFor, b < 0 || b >= analysts.count || b == i {
                 throw bad("desk.analysts[\(i)].backup_for", b, "must name another analyst")
             }
+            if let d = a.delegation, d.quantity <= 0 {
+                throw bad("desk.analysts[\(i)].delegation.quantity", d.quantity, "must be > 0")
+            }
         }
         let c = consensus
         guard c.quorum >= 0 && c.quorum <= 1, c.hold >= 0 && c.hold <= c.quorum else {
@@ -134,7 +141,8 @@ extension DeskConfig {
         guard rebalanceThreshold >= 0 && rebalanceThreshold < 1 else {
             throw bad("desk.rebalance_threshold", rebalanceThreshold, "must be in [0, 1)")
         }
-        guard recordCapacity >= 16, orderCapacity >= 1, askCapacity >= 1, scratchpadCapacity >= 2 else {
+        guard recordCapacity >= 16, orderCapacity >= 1, askCapacity >= 1, scratchpadCapacity >= 2,
+              delegationCapacity >= 1 else {
             throw bad("desk.capacities", "\(recordCapacity)/\(orderCapacity)/\(askCapacity)/\(scratchpadCapacity)", "too small")
         }
     }

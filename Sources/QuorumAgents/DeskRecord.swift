@@ -49,6 +49,14 @@
     /// A signal was refused by a halt, degraded mode or a conflict loss; agent, symbol,
     /// direction, detail = 1 halt / 2 degraded / 3 overruled.
     case refused = 21
+    /// A setup was delegated to the execution agent. agent = delegator, other = execution,
+    /// id = setup, symbol, direction, quantity, value = limit ticks, detail = ExpiryAction,
+    /// time = deadline.
+    case delegation = 22
+    /// A delegated setup ended. agent = execution, other = delegator, id = setup, symbol,
+    /// direction, detail = DelegationStatus, quantity = units filled, value = average fill
+    /// price (ticks, 0 if none), value2 = implementation shortfall (currency).
+    case delegationOutcome = 23
 }
 
 /// One desk event in a fixed-size, journal-ready form (64 bytes of plain data). Every

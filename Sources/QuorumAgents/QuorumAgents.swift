@@ -13,6 +13,7 @@
 //   `PortfolioAgent`, `ExecutionAgent`, `RiskAgent` (over QuorumRisk's `RiskEngine`),
 //   `Supervisor` and `TeamLead`s;
 // - the coordination mechanisms, each a type with counters: `Scratchpad`, `AskBoard`,
+//   `DelegationBoard` (setups handed to the execution agent, Desk+Delegation.swift),
 //   `ConsensusBook`, `ConflictResolver`, `CollectiveMemory`, `FailureIsolation`;
 // - `Desk`, which assembles all of it from a plain `DeskConfig` and runs one deterministic
 //   step per input event, emitting every decision, order intent and coordination event as

@@ -1,6 +1,9 @@
 /// What a scratchpad entry records.
 @frozen public enum ScratchpadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case observation = 0, decision = 1, outcome = 2, warning = 3
+    /// A delegated setup's outcome, for the delegating agent: `agent` = delegator,
+    /// `value` = units filled, `value2` = units not filled, `detail` = `DelegationStatus`.
+    case delegation = 4
 }
 
 /// One shared-scratchpad entry: small, fixed-size, copied by value.
@@ -15,11 +18,13 @@
     public var value: Double
     public var value2: Double
     public var time: UInt64
+    /// Kind-specific code (`.delegation`: the `DelegationStatus`); 0 otherwise.
+    public var detail: UInt8 = 0
     @inlinable
     public init(kind: ScratchpadKind, agent: AgentID, symbol: SymbolID, regime: Regime = .calm,
-                direction: Direction = .flat, value: Double = 0, value2: Double = 0, time: UInt64) {
+                direction: Direction = .flat, value: Double = 0, value2: Double = 0, time: UInt64, detail: UInt8 = 0) {
         sequence = 0; self.kind = kind; self.agent = agent; self.symbol = symbol; self.regime = regime
-        self.direction = direction; self.value = value; self.value2 = value2; self.time = time
+        self.direction = direction; self.value = value; self.value2 = value2; self.time = time; self.detail = detail
     }
 }
 

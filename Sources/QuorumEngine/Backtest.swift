@@ -13,10 +13,12 @@ import Darwin
 /// Everything a backtest's desk is built from; journaled as the first record
 /// (`coordinatorSession`) so replay rebuilds the same desk.
 ///
-/// The desk: one analyst of each built-in kind over every symbol; symbols split into two
-/// teams ("macro" the first half, "alts" the rest) when there are at least two; a risk engine
-/// with `capital`, unlimited position limits and the correlation breaker off (with a handful
-/// of return vectors every EWMA correlation is ±1 and it would latch at once).
+/// The desk: the `roster` from Config when there is one (its agents, teams and desk settings,
+/// journaled as `roster=` lines of TOML); otherwise today's default team — one analyst of each
+/// built-in kind over every symbol; symbols split into two teams ("macro" the first half,
+/// "alts" the rest) when there are at least two. A risk engine with `capital`, unlimited
+/// position limits and the correlation breaker off (with a handful of return vectors every
+/// EWMA correlation is ±1 and it would latch at once) unless the roster sets the breakers.
 public struct BacktestSetup: Sendable, Equatable {
     /// Feed locate codes traded, ascending; empty = pick from the feed (`maxSymbols` most active).
     public var locates: [UInt16] = []
@@ -28,6 +30,9 @@ public struct BacktestSetup: Sendable, Equatable {
     public var sampleNanos: UInt64 = 1_000_000_000
     /// Also feed updates where only a level changed (default: BBO changes and trades).
     public var levelChanges = false
+    /// The team from Config; nil = the default team above (and what journals without
+    /// `roster=` lines get).
+    public var roster: QuorumConfig.Roster?
 
     public init() {}
 
@@ -38,6 +43,9 @@ public struct BacktestSetup: Sendable, Equatable {
         s += "names=" + names.joined(separator: ",") + "\n"
         s += "capital=\(capital)\ncheckpoint_every=\(checkpointEvery)\nsample_ns=\(sampleNanos)\n"
         s += "level_changes=\(levelChanges)\n"
+        if let roster {
+            for line in roster.renderTOML().split(separator: "\n", omittingEmptySubsequences: false) { s += "roster=\(line)\n" }
+        }
         return s
     }
 
@@ -45,6 +53,7 @@ public struct BacktestSetup: Sendable, Equatable {
     /// - Throws: `BacktestError.badSetup` naming the line.
     public static func decode(_ text: String) throws(BacktestError) -> BacktestSetup {
         var s = BacktestSetup()
+        var rosterLines: [Substring] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.first == "quorum-backtest 1" else { throw .badSetup("first line is not 'quorum-backtest 1'") }
         for line in lines.dropFirst() {
@@ -66,24 +75,49 @@ public struct BacktestSetup: Sendable, Equatable {
                 guard let v = UInt64(value), v >= 1 else { throw .badSetup("sample_ns=\(value)") }
                 s.sampleNanos = v
             case "level_changes": s.levelChanges = value == "true"
+            case "roster": rosterLines.append(line[line.index(after: eq)...])
             default: break  // newer keys are ignored by older readers
             }
         }
         guard !s.locates.isEmpty else { throw .badSetup("no locates") }
+        if !rosterLines.isEmpty {
+            do { s.roster = try QuorumConfig.Roster.parse(rosterLines.joined(separator: "\n"), file: "session record") } catch {
+                throw .badSetup("roster: \(error)")
+            }
+        }
         if s.names.count != s.locates.count { s.names = s.locates.map { "L\($0)" } }
         return s
     }
 
     public var teams: [TeamConfig] {
-        locates.count >= 2 ? [TeamConfig(name: "macro"), TeamConfig(name: "alts")] : [TeamConfig(name: "desk")]
+        if let roster { return roster.teams.map { TeamConfig(name: $0.name, grossBudget: $0.exposureLimit) } }
+        return locates.count >= 2 ? [TeamConfig(name: "macro"), TeamConfig(name: "alts")] : [TeamConfig(name: "desk")]
     }
-    public func team(ofSymbol i: Int) -> Int { locates.count >= 2 && i >= (locates.count + 1) / 2 ? 1 : 0 }
+    public func team(ofSymbol i: Int) -> Int {
+        if roster != nil {
+            guard let cfg = try? rosterDeskConfig(), i >= 0, i < cfg.desk.symbols.count else { return 0 }
+            return cfg.desk.symbols[i].team
+        }
+        return locates.count >= 2 && i >= (locates.count + 1) / 2 ? 1 : 0
+    }
+
+    /// The roster mapped onto this setup's symbols (names from the feed's stock directory).
+    func rosterDeskConfig() throws(BacktestError) -> (desk: DeskConfig, breakers: BreakerConfig) {
+        guard let roster else { throw .badSetup("no roster") }
+        let names = names.count == locates.count ? names : locates.map { "L\($0)" }
+        do {
+            return try roster.deskConfig(symbols: (0..<locates.count).map { (locates[$0], names[$0]) }, source: "backtest setup")
+        } catch {
+            throw .badSetup("\(error)")
+        }
+    }
 
     /// A fresh desk (and its risk engine) for this setup.
     /// - Throws: `BacktestError.badSetup` with the desk's or risk engine's complaint.
     public func makeDesk() throws(BacktestError) -> Desk {
         let n = locates.count
         guard n > 0 else { throw .badSetup("no symbols to trade") }
+        if roster != nil { return try makeRosterDesk() }
         let teamOf = (0..<n).map { team(ofSymbol: $0) }
         var breakers = BreakerConfig()
         breakers.correlationDegraded = .infinity
@@ -99,6 +133,20 @@ public struct BacktestSetup: Sendable, Equatable {
                                               ("vwap", .vwap), ("imbalance", .imbalance), ("breakout", .breakout)]
         let cfg = DeskConfig(symbols: (0..<n).map { DeskSymbol(locate: locates[$0], team: teamOf[$0]) }, teams: teams,
                              analysts: kinds.map { AnalystConfig(name: $0.0, kind: $0.1) })
+        do { return try Desk(config: cfg, engine: engine) } catch { throw .badSetup("\(error)") }
+    }
+
+    func makeRosterDesk() throws(BacktestError) -> Desk {
+        let (cfg, breakers) = try rosterDeskConfig()
+        let n = cfg.symbols.count
+        let engine: RiskEngine
+        do {
+            engine = try RiskEngine(config: RiskConfig(instrumentCapacity: n), capital: capital,
+                                    sectors: Array(repeating: 0, count: n), teams: cfg.symbols.map(\.team),
+                                    limits: .unlimited(instruments: n, sectors: 1, teams: cfg.teams.count), breakers: breakers)
+        } catch {
+            throw .badSetup("risk engine: \(error)")
+        }
         do { return try Desk(config: cfg, engine: engine) } catch { throw .badSetup("\(error)") }
     }
 }
@@ -167,7 +215,7 @@ public final class Backtest {
         let desk = try setup.makeDesk()
         if let dir = journalDirectory {
             var options = JournalWriterOptions(fsync: .none)
-            options.maxPayload = 4096
+            options.maxPayload = 64 << 10  // the session record carries the roster's TOML (a few KiB)
             let w: JournalWriter
             do { w = try JournalWriter(directory: dir, options: options) } catch { throw .journal("\(error)") }
             guard w.nextSequence == 1 else { throw .journal("\(dir) already holds a journal (next sequence \(w.nextSequence))") }
@@ -208,7 +256,12 @@ public final class Backtest {
                 names[locate] = text
             }
         }
-        if s.locates.isEmpty {
+        let wanted = s.roster?.namedSymbols ?? []
+        if s.locates.isEmpty && !wanted.isEmpty {
+            // Config names the symbols: their locates from the stock directory (missing ones
+            // are left out; makeDesk() names them).
+            s.locates = (1..<65_536).filter { !names[$0].isEmpty && wanted.contains(names[$0]) }.map { UInt16($0) }
+        } else if s.locates.isEmpty {
             let ranked = (1..<65_536).filter { counts[$0] > 0 }.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
             s.locates = ranked.prefix(max(1, s.maxSymbols)).sorted().map { UInt16($0) }
         }

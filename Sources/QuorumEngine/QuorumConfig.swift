@@ -9,6 +9,8 @@ public struct QuorumConfig: Sendable, Equatable {
     public var threads: [ThreadConfig] = ThreadConfig.defaults
     public var risk = Risk()
     public var bench = Bench()
+    /// `[desk]`, `[[teams]]`, `[[agents]]`: the trading team (QuorumConfig+Agents.swift).
+    public var roster = Roster()
 
     public init() {}
 

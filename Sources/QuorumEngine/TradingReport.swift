@@ -61,6 +61,14 @@ public struct TradingReport: Sendable, Equatable, Codable {
     public var signals: Int
     public var invalidMessages: Int
     public var cancelAlls: Int
+    /// Setups delegated to the execution agent, and how they ended (filled, expired, crossed,
+    /// cancelled or vetoed); units filled through them.
+    public var delegations: Int
+    public var delegationsFilled: Int
+    public var delegationsExpired: Int
+    public var delegationsCrossed: Int
+    public var delegationsStopped: Int
+    public var delegatedUnits: Int64
     /// Desk counters: steps run, child orders emitted, updates for symbols it does not
     /// trade, inputs it refused, records lost to a full record buffer.
     public var deskSteps: Int
@@ -122,6 +130,13 @@ public struct TradingReport: Sendable, Equatable, Codable {
         signals = dc.signals
         invalidMessages = dc.invalidMessages
         cancelAlls = dc.cancelAlls
+        let dg = desk.delegations
+        delegations = dg.delegated
+        delegationsFilled = dg.outcomes(.filled)
+        delegationsExpired = dg.outcomes(.expired)
+        delegationsCrossed = dg.outcomes(.crossed)
+        delegationsStopped = dg.outcomes(.cancelled) + dg.outcomes(.vetoed)
+        delegatedUnits = dg.filledQuantity
         deskSteps = dc.steps
         childOrders = dc.childOrders
         unknownSymbolUpdates = dc.unknownSymbolUpdates
@@ -182,6 +197,8 @@ public struct TradingReport: Sendable, Equatable, Codable {
         o += "coordination signals \(signals)  conflicts \(conflicts)  quarantines \(quarantines)"
         o += "  invalid outputs \(invalidMessages)  directives \(directives)  round trips \(outcomes)"
         o += "  cancel-alls \(cancelAlls)  mode \(mode)\n"
+        o += "delegation   setups \(delegations)  filled \(delegationsFilled)  expired \(delegationsExpired)"
+        o += "  crossed \(delegationsCrossed)  stopped \(delegationsStopped)  units filled \(delegatedUnits)\n"
         o += "desk         steps \(deskSteps)  child orders \(childOrders)  refused inputs \(rejectedInputs)"
         o += "  untraded updates \(unknownSymbolUpdates)  records dropped \(recordsDropped)\n\n"
         o += pad("symbol", 8, right: false) + pad("team", 7, right: false) + pad("fills", 7) + pad("bought", 9)

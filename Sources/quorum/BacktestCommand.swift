@@ -1,6 +1,6 @@
-// `quorum backtest --feed FILE`: the desk over a recorded ITCH day file on one thread, as
-// fast as it goes, journaling every input; prints the trading report. Errors go to stderr
-// with exit status 2.
+// `quorum backtest --feed FILE [--config FILE]`: the desk (the team from Config, or the
+// built-in one) over a recorded ITCH day file on one thread, as fast as it goes, journaling
+// every input; prints the trading report. Errors go to stderr with exit status 2.
 
 import ArgumentParser
 import QuorumEngine
@@ -44,6 +44,8 @@ struct BacktestCommand: ParsableCommand {
     var levels = false
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
+    @Option(name: .long, help: "Config file whose [desk], [[teams]] and [[agents]] define the team (default: the built-in team).")
+    var config: String?
 
     func validate() throws {
         guard symbols >= 1 && symbols <= 4096 else { throw ValidationError("--symbols must be in 1...4096") }
@@ -66,6 +68,11 @@ struct BacktestCommand: ParsableCommand {
             defer { if path != feed { unlink(path) } }
             let file = try MappedFile(path: path)
             var setup = BacktestSetup()
+            if let config {
+                let roster = try loadConfig(config).roster
+                // The default roster is today's team: journal it as such (no roster lines).
+                setup.roster = roster.isDefault ? nil : roster
+            }
             setup.locates = locates.sorted()
             setup.maxSymbols = symbols
             setup.capital = capital
@@ -88,6 +95,8 @@ struct BacktestCommand: ParsableCommand {
                 print(result.report.render(), terminator: "")
             }
         } catch let e as ValidationError {
+            throw e
+        } catch let e as ExitCode {
             throw e
         } catch {
             ProgressLine.writeStderr("quorum backtest: \(error)\n")

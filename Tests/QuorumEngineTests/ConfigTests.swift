@@ -25,7 +25,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     @Test func theDemoConfigSpellsOutTheDefaults() throws {
         let path = repositoryRoot.appendingPathComponent("Config/demo.toml").path
-        #expect(try QuorumConfig.load(path: path, available: twoCores) == QuorumConfig())
+        var config = try QuorumConfig.load(path: path, available: twoCores)
+        // The demo defines its own team (RosterConfigTests); everything else is the defaults.
+        config.roster = QuorumConfig.Roster()
+        #expect(config == QuorumConfig())
     }
 
     @Test func everyShippedConfigLoads() throws {
