@@ -153,12 +153,18 @@ struct RecoveryCrashTests {
         var everWritten: UInt64 = 0
         var recoveries = 0
         var midRunKills = 0
+        var withOpenOrders = 0
+        var rewrote = 0
+        var seqs: [UInt64] = []
+        // The furthest update any run reported: kills aim somewhere in what is left.
+        var reached = 0
         // Small segments (256 KiB), so runs cross segment boundaries and restarts open later segments.
         let segment = 256 << 10
         for k in 0..<7 {
             let plan: KillPlan = k == 2
                 ? .duringStart(delayUs: UInt32(rng.next() % 40_000))
-                : .atUpdate(Int(rng.next() % UInt64(ref.updates)), delayUs: UInt32(rng.next() % 3_000))
+                : .atUpdate(reached + Int(rng.next() % UInt64(max(1, (ref.updates - reached) / 3))),
+                            delayUs: UInt32(rng.next() % 3_000))
             let run = runRecoveryChild(exe, dir: dir, feed: feedPath, checkpointEvery: Self.checkpointEvery,
                                        segmentBytes: segment, kill: plan)
             #expect(run.killed)
@@ -169,11 +175,17 @@ struct RecoveryCrashTests {
                 // Everything the last run handed to the kernel survived its death and was replayed.
                 let seq = UInt64(r["seq"] ?? "") ?? 0
                 #expect(seq >= everWritten, "run \(k): recovered to \(seq), \(everWritten) was written before")
+                seqs.append(seq)
+                if r["open"] != "0" { withOpenOrders += 1 }
+                if r["rewrote"] == "1" { rewrote += 1 }
                 #expect((Int(r["checkpoints"] ?? "") ?? 0) >= Int(everWritten) / (Self.checkpointEvery + 1) - 1)
             }
             if run.lines.contains("ready") && run.lastWritten > 0 { midRunKills += 1 }
             everWritten = max(everWritten, run.lastWritten)
+            reached = max(reached, run.lines.compactMap { $0.hasPrefix("m ") ? Int($0.dropFirst(2)) : nil }.max() ?? 0)
         }
+        print("recovery crash seed \(String(seed, radix: 16)): recovered at sequences \(seqs), \(withOpenOrders) with open orders, "
+              + "\(rewrote) lost checkpoints rewritten, \(midRunKills) kills mid-run")
         #expect(recoveries >= 5)
         #expect(midRunKills >= 4)
 
