@@ -22,7 +22,7 @@ import QuorumWire
 /// ClOrdIDs are the desk's order ids in decimal (`FIXString(decimal:)`).
 /// Not thread-safe: the coordinator's owner calls it.
 public final class OrderReconciler {
-    public struct Counters: Sendable, Equatable {
+    public struct Counters: Sendable, Equatable, CustomStringConvertible {
         public var statusRequestsSent = 0
         public var statusAnswers = 0
         public var reports = 0
@@ -44,6 +44,15 @@ public final class OrderReconciler {
         /// Reports whose CumQty exceeds the order's quantity (filled up to the quantity).
         public var overfilled = 0
         public init() {}
+
+        /// One line for the operator: what reconciliation found and did.
+        public var description: String {
+            var s = "orders reconciled: \(statusAnswers) of \(statusRequestsSent) answered, \(missedFills) missed fills "
+            s += "(\(missedQuantity) shares), \(ordersClosed) closed (\(unknownAtVenue) unknown at the venue), "
+            s += "\(agreed) agreed, \(duplicates) duplicate reports ignored"
+            if venueBehind > 0 || overfilled > 0 { s += ", \(venueBehind) behind, \(overfilled) overfilled" }
+            return s
+        }
     }
 
     /// What one report did.

@@ -203,6 +203,7 @@ import Testing
         #expect(reconciler.counters.missedFills == 3 && reconciler.counters.missedQuantity == filled)
         #expect(reconciler.counters.unknownAtVenue == open.count - 4)
         #expect(reconciler.counters.ordersClosed == open.count - 4 + 1)
+        #expect(reconciler.counters.description.hasPrefix("orders reconciled: \(open.count) of \(open.count) answered, 3 missed fills"))
         // Positions moved by exactly the venue's fills: E's once, though reported twice.
         var expected = positions0
         for (o, q) in [(a, a.order.quantity), (b, b.order.quantity / 2), (e, e.order.quantity)] {
