@@ -243,10 +243,15 @@ public final class Coordinator {
     /// inputs go to `journal`, whose next sequence follows `lastSequence`, and sent orders
     /// reach `nextOutgoing()`. Recovery calls this once replay has verified the state; the
     /// orders open at that point are the driver's to reconcile (they never pass the outbox).
+    ///
+    /// Replay latches every cancel-all request and nobody acknowledged them (acknowledging is
+    /// not an input), so the flag is recomputed: pending only if the last input's step asked
+    /// for it and orders are still open.
     public func attachJournal(_ journal: CoordinatorJournalSink, lastSequence: UInt64) {
         sink = journal
         collectsOutgoing = true
         self.lastSequence = lastSequence
+        cancelAllRequested = desk.cancelAllRequested && !open.isEmpty
         outHead = 0
         outCount = 0
     }

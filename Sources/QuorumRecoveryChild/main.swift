@@ -4,7 +4,7 @@
 // journaling through a writer whose loop runs on its own thread. On a directory that holds a
 // journal it recovers first (`CoordinatorRecovery.recover`) and says what it found; then it
 // trades on to the end of the feed. Lines on standard output, written unbuffered:
-//   fresh | recovered seq=N inputs=I checkpoints=C open=K market=M hash=H rewrote=0|1
+//   fresh | recovered seq=N inputs=I checkpoints=C open=K market=M hash=H rewrote=0|1 ms=T
 //   ready                  (from here on it may be killed)
 //   m I                    (update I done; every 32 updates)
 //   d S                    (sequence S written to the kernel: survives this process)
@@ -59,7 +59,14 @@ let checkpointEvery = args.count > 3 ? Int(args[3]) ?? 200 : 200
 var options = CoordinatorRecovery.defaultOptions
 options.segmentSize = args.count > 4 ? Int(args[4]) ?? (4 << 20) : 4 << 20
 
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
 let opened: JournaledCoordinator
+let openStart = monotonicNanos()
 do throws(RecoveryError) {
     if CoordinatorRecovery.hasJournal(directory: directory) {
         opened = try CoordinatorRecovery.recover(directory: directory, options: options, sink: { ThreadedJournal(writer: $0) })
@@ -75,12 +82,13 @@ do throws(RecoveryError) {
 } catch {
     fail("\(error)")
 }
+let openNanos = monotonicNanos() - openStart
 let c = opened.coordinator
 let writer = opened.writer
 if let s = opened.summary {
     say("recovered seq=\(s.sequenceReached) inputs=\(s.inputsReplayed) checkpoints=\(s.checkpointsVerified) "
         + "open=\(s.openOrders.count) market=\(s.lastMarketSequence) hash=\(String(s.stateHash, radix: 16)) "
-        + "rewrote=\(s.rewroteCheckpoint ? 1 : 0)")
+        + "rewrote=\(s.rewroteCheckpoint ? 1 : 0) ms=\(openNanos / 1_000_000)")
 } else {
     say("fresh")
 }
