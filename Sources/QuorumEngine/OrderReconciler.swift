@@ -23,6 +23,7 @@ import QuorumWire
 /// Not thread-safe: the coordinator's owner calls it.
 public final class OrderReconciler {
     public struct Counters: Sendable, Equatable, CustomStringConvertible {
+        /// Status requests made (by `statusRequests()`, whoever sends them).
         public var statusRequestsSent = 0
         public var statusAnswers = 0
         public var reports = 0
@@ -83,7 +84,9 @@ public final class OrderReconciler {
     public var isComplete: Bool { awaiting.isEmpty }
 
     /// One OrderStatusRequest per open order, oldest first; each is awaited until a status
-    /// answer (ExecType I) for it arrives.
+    /// answer (ExecType I) for it arrives. The values are plain: the net loop may send them
+    /// while the coordinator's thread applies the answers. Ask again after a reconnect if
+    /// some were never answered.
     public func statusRequests() -> [FIXOrderStatusRequest] {
         var out: [FIXOrderStatusRequest] = []
         for k in 0..<coordinator.openOrderCount {
@@ -93,15 +96,17 @@ public final class OrderReconciler {
                                              side: o.direction == .short ? .sell : .buy))
             awaiting.insert(o.id)
         }
+        counters.statusRequestsSent += out.count
         return out
     }
 
-    /// Sends `statusRequests()` over `session`; returns how many went out.
+    /// Sends `statusRequests()` over `session` (same thread); returns how many the session
+    /// took. Call it once logged on: an inactive session refuses (and keeps nothing); a full
+    /// transport keeps the message for the venue's ResendRequest.
     @discardableResult
     public func requestStatus(over session: FIXSession, now: UInt64) -> Int {
         var n = 0
         for r in statusRequests() where session.sendOrderStatusRequest(r, now: now) { n += 1 }
-        counters.statusRequestsSent += n
         return n
     }
 

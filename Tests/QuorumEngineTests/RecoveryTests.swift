@@ -190,6 +190,7 @@ struct RecoveryTests {
         let rec = OrderReconciler(coordinator: c, symbolNames: names)
         let asked = rec.statusRequests()
         #expect(asked.count == c.openOrderCount && rec.awaitingAnswers == c.openOrderCount)
+        #expect(rec.counters.statusRequestsSent == asked.count && !rec.isComplete)
         #expect(asked[0] == FIXOrderStatusRequest(clOrdID: FIXString(decimal: a.order.id),
                                                   symbol: names[a.order.symbol.index],
                                                   side: a.order.direction == .short ? .sell : .buy))
@@ -241,6 +242,7 @@ struct RecoveryTests {
         #expect(rec.counters.ordersClosed == 2 && rec.counters.unknownAtVenue == 1)
         #expect(rec.counters.duplicates == 1 && rec.counters.venueBehind == 1 && rec.counters.notOpen == 3)
         #expect(rec.counters.statusAnswers == 7)
+        #expect(rec.awaitingAnswers == asked.count - 3)  // A, B and D answered
 
         // Every input it made is in the journal: a replay reaches the same state.
         let hash = c.stateHash()
