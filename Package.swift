@@ -71,6 +71,14 @@ let rest: [Target] = [
         path: "Sources/QuorumJournalCrashChild"
     ),
 
+    // A child process for the recovery tests: a coordinator over an ITCH day that recovers
+    // from its journal when there is one, trades on, and is killed at random points.
+    .executableTarget(
+        name: "quorum-recovery-child",
+        dependencies: ["QuorumEngine", "QuorumJournal"],
+        path: "Sources/QuorumRecoveryChild"
+    ),
+
     // The io_uring reactor, the MoldUDP64/SoupBinTCP feed clients and the FIX 4.4 session.
     .target(
         name: "QuorumNet",
@@ -100,7 +108,7 @@ let rest: [Target] = [
     .testTarget(
         name: "QuorumEngineTests",
         dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", "QuorumAgents",
-                       "QuorumJournal", atomics]
+                       "QuorumJournal", "quorum-recovery-child", atomics]
     ),
     .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),

@@ -31,6 +31,9 @@ public final class LockstepJournal: CoordinatorJournalSink {
 public struct OpenOrder: Sendable, Equatable {
     public var order: ChildOrder
     public var filled: Int64
+    /// Σ quantity × price over its fills (ticks × shares): with the venue's AvgPx and CumQty
+    /// it gives the price of fills the coordinator missed (reconciliation).
+    public var filledTicks: Int64 = 0
     public var remaining: Int64 { order.quantity - filled }
 }
 
@@ -96,7 +99,7 @@ public final class Coordinator {
     public let checkpointEvery: Int
     /// Event-time nanoseconds between P&L samples.
     public let sampleNanos: UInt64
-    let sink: CoordinatorJournalSink?
+    @exclusivity(unchecked) var sink: CoordinatorJournalSink?
     let scratch: UnsafeMutableRawPointer
 
     @exclusivity(unchecked) public private(set) var symbols: [SymbolBook]
@@ -123,7 +126,7 @@ public final class Coordinator {
     @exclusivity(unchecked) var pendingOutcomeSymbol = SymbolID.none
     let teamOfSymbol: [Int]
     /// Whether `nextOutgoing()` is fed (false for replay, where nobody answers orders).
-    let collectsOutgoing: Bool
+    @exclusivity(unchecked) var collectsOutgoing: Bool
     /// Orders dropped from a full outbox before the driver read them.
     @exclusivity(unchecked) public private(set) var outboxOverflow = 0
 
@@ -236,12 +239,34 @@ public final class Coordinator {
         if counters.inputs % checkpointEvery == 0 { checkpoint() }
     }
 
+    /// Turns a replayed coordinator (made without a journal) into a live one: from now on
+    /// inputs go to `journal`, whose next sequence follows `lastSequence`, and sent orders
+    /// reach `nextOutgoing()`. Recovery calls this once replay has verified the state; the
+    /// orders open at that point are the driver's to reconcile (they never pass the outbox).
+    ///
+    /// Replay latches every cancel-all request and nobody acknowledged them (acknowledging is
+    /// not an input), so the flag is recomputed: pending only if the last input's step asked
+    /// for it and orders are still open.
+    public func attachJournal(_ journal: CoordinatorJournalSink, lastSequence: UInt64) {
+        sink = journal
+        collectsOutgoing = true
+        self.lastSequence = lastSequence
+        cancelAllRequested = desk.cancelAllRequested && !open.isEmpty
+        outHead = 0
+        outCount = 0
+    }
+
     /// The driver has closed every open order after a cancel-all request.
     public func acknowledgeCancelAll() { cancelAllRequested = false }
 
     /// Writes a checkpoint record now (the backtest also writes one at the end).
     public func checkpoint() {
         counters.checkpoints &+= 1
+        writeCheckpointRecord()
+    }
+
+    /// Journals the state hash (recovery writes the checkpoint a crash cut off, already counted).
+    func writeCheckpointRecord() {
         guard let sink else { return }
         var h = stateHash().littleEndian
         let seq = withUnsafeBytes(of: &h) { sink.appendRecord(.checkpoint, timestampNs: lastTime, payload: $0) }
@@ -254,6 +279,7 @@ public final class Coordinator {
         if let k = open.firstIndex(where: { $0.order.id == f.order }), open[k].order.symbol == f.symbol,
            open[k].order.direction == f.direction, f.quantity > 0, f.quantity <= open[k].remaining {
             open[k].filled += f.quantity
+            open[k].filledTicks += f.quantity * f.priceTicks
             if open[k].remaining == 0 { open.remove(at: k) }
         } else {
             counters.unmatchedFills &+= 1

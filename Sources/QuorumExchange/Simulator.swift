@@ -47,6 +47,9 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         public var clientOrders: UInt64 = 0
         public var clientCancels: UInt64 = 0
         public var clientReplaces: UInt64 = 0
+        /// OrderStatusRequests answered, and how many named an order the venue never had.
+        public var statusRequests: UInt64 = 0
+        public var unknownStatusRequests: UInt64 = 0
         public var clientRejects: UInt64 = 0
         public var executionReports: UInt64 = 0
         public var clientFills: UInt64 = 0
@@ -357,6 +360,37 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         sink.flush()
     }
 
+    /// Answers an OrderStatusRequest with the order's state as an ExecutionReport, ExecType I:
+    /// live orders are new or partially filled; finished ones filled, cancelled, or rejected
+    /// (never accepted). An order never seen gets OrdStatus 8 with OrdRejReason 5 (unknown order).
+    /// The ClOrdID is the one asked about (a cancelled order is still found by its original id).
+    func _clientStatus(_ request: FIXOrderStatusRequest) {
+        counters.statusRequests &+= 1
+        guard let token = _clients.token(of: request.clOrdID), let e = _clients.entry(token) else {
+            counters.unknownStatusRequests &+= 1
+            _send(FIXExecutionReport(orderID: request.orderID ?? "NONE", clOrdID: request.clOrdID, execID: _nextExecID(),
+                                     execType: .orderStatus, ordStatus: .rejected, symbol: request.symbol,
+                                     side: request.side, leavesQty: .zero, cumQty: .zero, avgPx: .zero,
+                                     ordRejReason: FIXExecutionReport.unknownOrder, text: "unknown order"))
+            return
+        }
+        let status: FIXOrdStatus
+        if e.live {
+            status = e.cumQty == .zero ? .new : .partiallyFilled
+        } else if e.cumQty.rawValue >= e.orderQty.rawValue {
+            status = .filled
+        } else if e.ref == OrderRef(0) && e.cumQty == .zero {
+            status = .rejected
+        } else {
+            status = .canceled
+        }
+        // A finished order has nothing left to fill, whatever its remainder was.
+        let leaves = e.live ? e.leaves : .zero
+        _send(FIXExecutionReport(orderID: FIXString(decimal: e.ref.rawValue), clOrdID: request.clOrdID,
+                                 execID: _nextExecID(), execType: .orderStatus, ordStatus: status, symbol: e.symbol,
+                                 side: e.side, orderQty: e.orderQty, leavesQty: leaves, cumQty: e.cumQty, avgPx: e.avgPx))
+    }
+
     func _locate(_ symbol: FIXString) -> StockLocate? {
         let stock: Stock? = symbol.withBytes { bytes in
             guard bytes.count <= 8 else { return nil }
@@ -623,5 +657,8 @@ final class _SimulatorConnection: TCPHandler, FIXSessionTransport, FIXSessionDel
     }
     func fixSession(_ session: FIXSession, didReceive replace: FIXOrderCancelReplaceRequest, message: FIXMessageView) {
         simulator._clientReplace(replace)
+    }
+    func fixSession(_ session: FIXSession, didReceive statusRequest: FIXOrderStatusRequest, message: FIXMessageView) {
+        simulator._clientStatus(statusRequest)
     }
 }

@@ -21,6 +21,7 @@ public protocol FIXSessionDelegate: AnyObject {
     func fixSession(_ session: FIXSession, didReceive order: FIXNewOrderSingle, message: FIXMessageView)
     func fixSession(_ session: FIXSession, didReceive cancel: FIXOrderCancelRequest, message: FIXMessageView)
     func fixSession(_ session: FIXSession, didReceive replace: FIXOrderCancelReplaceRequest, message: FIXMessageView)
+    func fixSession(_ session: FIXSession, didReceive statusRequest: FIXOrderStatusRequest, message: FIXMessageView)
     /// The counterparty rejected one of our messages at the session level.
     func fixSession(_ session: FIXSession, didReceiveSessionReject reject: FIXReject)
 }
@@ -33,6 +34,7 @@ extension FIXSessionDelegate {
     public func fixSession(_ session: FIXSession, didReceive order: FIXNewOrderSingle, message: FIXMessageView) {}
     public func fixSession(_ session: FIXSession, didReceive cancel: FIXOrderCancelRequest, message: FIXMessageView) {}
     public func fixSession(_ session: FIXSession, didReceive replace: FIXOrderCancelReplaceRequest, message: FIXMessageView) {}
+    public func fixSession(_ session: FIXSession, didReceive statusRequest: FIXOrderStatusRequest, message: FIXMessageView) {}
     public func fixSession(_ session: FIXSession, didReceiveSessionReject reject: FIXReject) {}
 }
 
@@ -368,6 +370,9 @@ public final class FIXSession {
         case .orderCancelReplaceRequest:
             _counters.applicationReceived &+= 1
             delegate?.fixSession(self, didReceive: FIXOrderCancelReplaceRequest(m), message: m)
+        case .orderStatusRequest:
+            _counters.applicationReceived &+= 1
+            delegate?.fixSession(self, didReceive: FIXOrderStatusRequest(m), message: m)
         }
     }
 
@@ -564,6 +569,13 @@ public final class FIXSession {
     @discardableResult
     public func sendReplace(_ replace: FIXOrderCancelReplaceRequest, now: UInt64) -> Bool {
         sendApplication(replace, now)
+    }
+
+    /// Asks the venue for an order's state (recovery); the answer is an ExecutionReport with
+    /// ExecType I. False as for `sendNewOrder`.
+    @discardableResult
+    public func sendOrderStatusRequest(_ request: FIXOrderStatusRequest, now: UInt64) -> Bool {
+        sendApplication(request, now)
     }
 
     /// Acceptor side (the exchange simulator).

@@ -62,6 +62,7 @@ public enum FIX {
         public static let transactTime = 60
         public static let encryptMethod = 98
         public static let cxlRejReason = 102
+        public static let ordRejReason = 103
         public static let heartBtInt = 108
         public static let testReqID = 112
         public static let origSendingTime = 122
@@ -76,7 +77,7 @@ public enum FIX {
     }
 }
 
-/// MsgType (35): the twelve messages Quorum speaks. Raw value is the one ASCII byte.
+/// MsgType (35): the thirteen messages Quorum speaks. Raw value is the one ASCII byte.
 @frozen public enum FIXMsgType: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case heartbeat = 0x30  // '0'
     case testRequest = 0x31  // '1'
@@ -90,6 +91,7 @@ public enum FIX {
     case newOrderSingle = 0x44  // 'D'
     case orderCancelRequest = 0x46  // 'F'
     case orderCancelReplaceRequest = 0x47  // 'G'
+    case orderStatusRequest = 0x48  // 'H'
 
     /// Session-level (administrative) messages are never resent; a gap fill covers them.
     @inlinable public var isAdmin: Bool {

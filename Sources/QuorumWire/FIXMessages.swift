@@ -1,4 +1,4 @@
-// The twelve FIX 4.4 messages Quorum speaks, as plain values. Each writes its body fields in
+// The thirteen FIX 4.4 messages Quorum speaks, as plain values. Each writes its body fields in
 // the order listed in its doc comment and reads them back from a validated `FIXMessageView`
 // (fields a valid message must carry are read with a harmless default only to avoid traps).
 
@@ -299,7 +299,12 @@
 
 /// ExecutionReport (8): 37 OrderID, 11 ClOrdID, 41 OrigClOrdID (cancels and replaces),
 /// 17 ExecID, 150 ExecType, 39 OrdStatus, 55 Symbol, 54 Side, 38 OrderQty, 32 LastQty and
-/// 31 LastPx (trades), 151 LeavesQty, 14 CumQty, 6 AvgPx, 58 Text (optional).
+/// 31 LastPx (trades), 151 LeavesQty, 14 CumQty, 6 AvgPx, 103 OrdRejReason (optional),
+/// 58 Text (optional).
+///
+/// The answer to an OrderStatusRequest is ExecType I (order status) with the order's
+/// OrdStatus, CumQty, LeavesQty and AvgPx; for an order the venue does not know, OrdStatus 8
+/// (rejected) with OrdRejReason 5 (unknown order), as FIX 4.4 volume 4 describes.
 @frozen public struct FIXExecutionReport: FIXMessageBody {
     public static var msgType: FIXMsgType { .executionReport }
     public var orderID: FIXString
@@ -316,13 +321,18 @@
     public var leavesQty: Qty
     public var cumQty: Qty
     public var avgPx: Price
+    /// 103: why an order was rejected (`FIXExecutionReport.unknownOrder` = 5, …).
+    public var ordRejReason: Int?
     public var text: FIXString?
+
+    /// OrdRejReason 5: the venue does not know the order.
+    public static let unknownOrder = 5
 
     @inlinable public init(orderID: FIXString, clOrdID: FIXString?, origClOrdID: FIXString? = nil,
                            execID: FIXString, execType: FIXExecType, ordStatus: FIXOrdStatus,
                            symbol: FIXString, side: FIXSide, orderQty: Qty? = nil,
                            lastQty: Qty? = nil, lastPx: Price? = nil,
-                           leavesQty: Qty, cumQty: Qty, avgPx: Price, text: FIXString? = nil) {
+                           leavesQty: Qty, cumQty: Qty, avgPx: Price, ordRejReason: Int? = nil, text: FIXString? = nil) {
         self.orderID = orderID
         self.clOrdID = clOrdID
         self.origClOrdID = origClOrdID
@@ -337,6 +347,7 @@
         self.leavesQty = leavesQty
         self.cumQty = cumQty
         self.avgPx = avgPx
+        self.ordRejReason = ordRejReason
         self.text = text
     }
 
@@ -355,6 +366,7 @@
         w.qty(FIX.Tag.leavesQty, leavesQty)
         w.qty(FIX.Tag.cumQty, cumQty)
         w.price(FIX.Tag.avgPx, avgPx)
+        if let r = ordRejReason { w.uint(FIX.Tag.ordRejReason, UInt64(r)) }
         if let t = text { w.string(FIX.Tag.text, t) }
     }
 
@@ -374,6 +386,7 @@
         leavesQty = m._qty(field: _FIXField.leavesQty) ?? .zero
         cumQty = m._qty(field: _FIXField.cumQty) ?? .zero
         avgPx = m._price(field: _FIXField.avgPx) ?? .zero
+        ordRejReason = m.int(FIX.Tag.ordRejReason)
         text = m._string(field: _FIXField.text)
     }
 }
@@ -421,5 +434,37 @@
             ?? .cancelRequest
         cxlRejReason = m.int(FIX.Tag.cxlRejReason)
         text = m.string(FIX.Tag.text)
+    }
+}
+
+/// OrderStatusRequest (H): 37 OrderID (optional), 11 ClOrdID, 55 Symbol, 54 Side. The venue
+/// answers with an ExecutionReport, ExecType I (see `FIXExecutionReport`). Recovery sends one
+/// per order it believes open, to learn what happened while it was down.
+@frozen public struct FIXOrderStatusRequest: FIXMessageBody {
+    public static var msgType: FIXMsgType { .orderStatusRequest }
+    public var orderID: FIXString?
+    public var clOrdID: FIXString
+    public var symbol: FIXString
+    public var side: FIXSide
+
+    @inlinable public init(orderID: FIXString? = nil, clOrdID: FIXString, symbol: FIXString, side: FIXSide) {
+        self.orderID = orderID
+        self.clOrdID = clOrdID
+        self.symbol = symbol
+        self.side = side
+    }
+
+    @inlinable public func _writeFields(_ w: inout _FIXWriter) {
+        if let o = orderID { w.string(FIX.Tag.orderID, o) }
+        w.string(FIX.Tag.clOrdID, clOrdID)
+        w.string(FIX.Tag.symbol, symbol)
+        w.char(FIX.Tag.side, side.rawValue)
+    }
+
+    @inlinable public init(_ m: borrowing FIXMessageView) {
+        orderID = m.string(FIX.Tag.orderID)
+        clOrdID = m.string(FIX.Tag.clOrdID) ?? FIXString()
+        symbol = m.string(FIX.Tag.symbol) ?? FIXString()
+        side = m.char(FIX.Tag.side).flatMap(FIXSide.init(rawValue:)) ?? .buy
     }
 }

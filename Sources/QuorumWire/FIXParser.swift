@@ -302,7 +302,8 @@ public struct FIXMessageView {
     @usableFromInline static let cxlRejResponseTo = 38
     @usableFromInline static let cxlRejReason = 39
     @usableFromInline static let possResend = 40
-    @usableFromInline static let count = 41
+    @usableFromInline static let ordRejReason = 41
+    @usableFromInline static let count = 42
 
     /// The field number of `tag`, or -1 for a tag the parser skips. Inlined so that a
     /// constant tag folds to a constant field.
@@ -349,6 +350,7 @@ public struct FIXMessageView {
         case 434: return 38
         case 102: return 39
         case 97: return 40
+        case 103: return 41
         default: return -1
         }
     }
@@ -395,6 +397,7 @@ public struct FIXMessageView {
         case 37: return 32
         case 38: return 434
         case 39: return 102
+        case 41: return 103
         default: return 97
         }
     }
@@ -449,6 +452,9 @@ public struct FIXMessageView {
                 | bit(leavesQty) | bit(cumQty) | bit(avgPx)
         case .orderCancelReject:
             return bit(orderID) | bit(clOrdID) | bit(origClOrdID) | bit(ordStatus) | bit(cxlRejResponseTo)
+        case .orderStatusRequest:
+            // FIX44.xml: ClOrdID, the Instrument component (its Symbol) and Side.
+            return bit(clOrdID) | bit(symbol) | bit(side)
         }
     }
 }

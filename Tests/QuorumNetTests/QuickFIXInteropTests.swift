@@ -86,6 +86,7 @@ import Testing
         var logons = 0
         var disconnects: [FIXSession.DisconnectReason] = []
         var possDupReports = 0
+        var statuses: [String: FIXExecutionReport] = [:]
 
         func fixSessionDidLogOn(_ session: FIXSession) { logons += 1 }
         func fixSessionDidDisconnect(_ session: FIXSession, reason: FIXSession.DisconnectReason) {
@@ -99,6 +100,7 @@ import Testing
             case .trade: fills[id, default: 0] += 1
             case .replaced: replaced.append((report.origClOrdID.map { "\($0)" } ?? "?", id))
             case .canceled: canceled.append(report.origClOrdID.map { "\($0)" } ?? "?")
+            case .orderStatus: statuses[id] = report
             default: break
             }
         }
@@ -256,6 +258,50 @@ import Testing
         #expect(reactor.run { desk.fills.count == 11 })
         #expect(desk.logons == 2 && session.counters.gapsDetected == 0)
         #expect(session.counters.rejectsReceived == 0 && !executor.has("REJECT_RECEIVED"))
+        session.logout(now: handler.wallNow())
+        #expect(reactor.run { session.state == .disconnected })
+    }
+
+    @Test func quickFIXAnswersOrderStatusRequestsForWorkingFilledCancelledAndUnknownOrders() throws {
+        let dir = temporaryDirectory()
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let executor = try Executor(directory: dir, arguments: [])
+        defer { executor.stop() }
+        try executor.waitUntilReady()
+        let reactor = try Reactor()
+        let session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "EXEC",
+                                                    heartBtInt: 30, sequenceFilePath: dir + "/initiator.seq"))
+        let desk = Desk()
+        session.delegate = desk
+        let handler = FIXTCPHandler(session: session)
+        _ = try reactor.connect(to: .loopback(port: executor.port), handler: handler)
+        #expect(reactor.run { session.state == .active })
+        var now = handler.wallNow()
+        // W rests (GTC), F fills at once (day), X rests and is cancelled.
+        for (id, tif) in [("W", FIXTimeInForce.goodTillCancel), ("F", .day), ("X", .goodTillCancel)] {
+            #expect(session.sendNewOrder(FIXNewOrderSingle(clOrdID: FIXString(id), symbol: "AAPL", side: .buy,
+                                                           transactTime: now, orderQty: Qty(300), ordType: .limit,
+                                                           price: Price(1_012_500), timeInForce: tif), now: now))
+        }
+        #expect(session.sendCancel(FIXOrderCancelRequest(origClOrdID: "X", clOrdID: "X2", symbol: "AAPL", side: .buy,
+                                                         transactTime: now), now: now))
+        #expect(reactor.run { desk.acks.count == 3 && desk.fills["F"] == 1 && desk.canceled == ["X"] })
+        now = handler.wallNow()
+        for id in ["W", "F", "X", "NOPE"] {
+            #expect(session.sendOrderStatusRequest(FIXOrderStatusRequest(clOrdID: FIXString(id), symbol: "AAPL", side: .buy),
+                                                   now: now))
+        }
+        #expect(reactor.run { desk.statuses.count == 4 })
+        let w = try #require(desk.statuses["W"]), f = try #require(desk.statuses["F"])
+        let x = try #require(desk.statuses["X"]), nope = try #require(desk.statuses["NOPE"])
+        #expect(w.ordStatus == .new && w.cumQty == .zero && w.leavesQty == Qty(300))
+        #expect(f.ordStatus == .filled && f.cumQty == Qty(300) && f.leavesQty == .zero && f.avgPx == Price(1_012_500))
+        #expect(x.ordStatus == .canceled && x.cumQty == .zero)
+        #expect(nope.ordStatus == .rejected && nope.ordRejReason == FIXExecutionReport.unknownOrder)
+        // QuickFIX validated our 35=H against FIX44.xml and we parsed its 150=I reports: no rejects.
+        #expect(executor.has("STATUS W") && executor.has("STATUS_UNKNOWN NOPE"))
+        #expect(session.counters.rejectsReceived == 0 && session.counters.rejectsSent == 0 && !executor.has("REJECT_RECEIVED"))
+        #expect(session.counters.invalid == 0 && session.counters.garbled == 0)
         session.logout(now: handler.wallNow())
         #expect(reactor.run { session.state == .disconnected })
     }

@@ -101,6 +101,15 @@ let allMessageSamples: [any FIXMessageBody] = [
                          cxlRejResponseTo: .cancelRequest, cxlRejReason: 1, text: "too late"),
     FIXOrderCancelReject(orderID: "O-9", clOrdID: "c", origClOrdID: "b", ordStatus: .new,
                          cxlRejResponseTo: .cancelReplaceRequest),
+    FIXOrderStatusRequest(orderID: "O-1", clOrdID: "1000001", symbol: "AAPL", side: .buy),
+    FIXOrderStatusRequest(clOrdID: "77", symbol: "MSFT", side: .sell),
+    // The answers to status requests: a partly filled order, and one the venue never saw.
+    FIXExecutionReport(orderID: "O-1", clOrdID: "1000001", execID: "E-4", execType: .orderStatus,
+                       ordStatus: .partiallyFilled, symbol: "AAPL", side: .buy, orderQty: Qty(100),
+                       leavesQty: Qty(60), cumQty: Qty(40), avgPx: Price(1_912_300)),
+    FIXExecutionReport(orderID: "NONE", clOrdID: "77", execID: "E-5", execType: .orderStatus, ordStatus: .rejected,
+                       symbol: "MSFT", side: .sell, leavesQty: .zero, cumQty: .zero, avgPx: .zero,
+                       ordRejReason: FIXExecutionReport.unknownOrder, text: "unknown order"),
 ]
 
 func roundTrip<M: FIXMessageBody>(_ m: M, _ h: FIXHeader) -> (M?, FIXHeader?, FIXParseResult) {
@@ -323,6 +332,10 @@ func roundTrip<M: FIXMessageBody>(_ m: M, _ h: FIXHeader) -> (M?, FIXHeader?, FI
             ("35=9|49=Q|56=E|34=1|52=20231114-22:13:20.123|37=1|11=2|41=1|39=0|", 434),
             ("35=F|49=Q|56=E|34=1|52=20231114-22:13:20.123|11=2|55=A|54=1|60=20231114-22:13:20.123|", 41),
             ("35=G|49=Q|56=E|34=1|52=20231114-22:13:20.123|41=1|11=2|55=A|54=1|60=20231114-22:13:20.123|40=1|", 38),
+            // OrderStatusRequest: ClOrdID, Symbol (the Instrument component) and Side are required.
+            ("35=H|49=Q|56=E|34=1|52=20231114-22:13:20.123|37=9|55=A|54=1|", 11),
+            ("35=H|49=Q|56=E|34=1|52=20231114-22:13:20.123|11=2|54=2|", 55),
+            ("35=H|49=Q|56=E|34=1|52=20231114-22:13:20.123|11=2|55=A|", 54),
         ]
         for (fields, tag) in cases {
             let r = rejection(framed(fields))
@@ -330,6 +343,14 @@ func roundTrip<M: FIXMessageBody>(_ m: M, _ h: FIXHeader) -> (M?, FIXHeader?, FI
         }
         let r = rejection(framed(cases[0].0))
         #expect(r == FIXRejection(reason: .requiredTagMissing, refTagID: 11, refMsgType: "D", refSeqNum: 7))
+    }
+
+    @Test func orderStatusRequestAndItsAnswerHaveTheFIX44Fields() {
+        let h = encoded(FIXOrderStatusRequest(clOrdID: "77", symbol: "MSFT", side: .sell))
+        #expect(text(h) == text(framed("35=H|" + testHeaderFields + "11=77|55=MSFT|54=2|")))
+        let unknown = allMessageSamples.last as! FIXExecutionReport
+        #expect(text(encoded(unknown)).contains("|150=I|39=8|55=MSFT|54=2|151=0|14=0|6=0|103=5|58=unknown order|"))
+        #expect(roundTrip(unknown, header()).0?.ordRejReason == 5)
     }
 
     @Test func badValuesAndFormatsAreRejectedWithReasonAndTag() {

@@ -32,6 +32,7 @@
 #include <quickfix/fix44/OrderCancelReject.h>
 #include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderStatusRequest.h>
 
 #include <atomic>
 #include <csignal>
@@ -143,7 +144,9 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
     send(report(orderID, clOrdID, symbol, side, FIX::ExecType_NEW, FIX::OrdStatus_NEW, quantity, 0, 0, 0), id);
     if (tif == FIX::TimeInForce_GOOD_TILL_CANCEL) {
       resting_[clOrdID.getValue()] = RestingOrder{symbol.getValue(), side.getValue(), quantity.getValue(), price, orderID};
+      known_[clOrdID.getValue()] = Known{orderID, FIX::OrdStatus_NEW, quantity.getValue(), 0, price};
     } else {
+      known_[clOrdID.getValue()] = Known{orderID, FIX::OrdStatus_FILLED, quantity.getValue(), quantity.getValue(), price};
       send(report(orderID, clOrdID, symbol, side, FIX::ExecType_TRADE, FIX::OrdStatus_FILLED, 0, quantity,
                   quantity, price),
            id);
@@ -175,6 +178,7 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
     r.set(original);
     send(r, id);
     resting_.erase(found);
+    known_[original.getValue()].status = FIX::OrdStatus_CANCELED;
     say("CANCEL " + original.getValue());
   }
 
@@ -204,6 +208,8 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
       order.price = price;
     }
     resting_[clOrdID.getValue()] = order;
+    known_[original.getValue()].status = FIX::OrdStatus_REPLACED;
+    known_[clOrdID.getValue()] = Known{order.orderID, FIX::OrdStatus_NEW, order.quantity, 0, order.price};
     FIX44::ExecutionReport r = report(order.orderID, clOrdID, symbol, side, FIX::ExecType_REPLACED,
                                       FIX::OrdStatus_NEW, quantity, 0, 0, 0);
     r.set(original);
@@ -212,12 +218,46 @@ class Executor : public FIX::Application, public FIX::MessageCracker {
     say("REPLACE " + original.getValue() + " " + clOrdID.getValue());
   }
 
+  // Order status (35=H): ExecType I with the order's state; an unknown ClOrdID gets
+  // OrdStatus 8 (rejected) with OrdRejReason 5 (unknown order).
+  void onMessage(const FIX44::OrderStatusRequest& request, const FIX::SessionID& id) override {
+    FIX::ClOrdID clOrdID;
+    FIX::Symbol symbol;
+    FIX::Side side;
+    request.get(clOrdID);
+    request.get(symbol);
+    request.get(side);
+    auto found = known_.find(clOrdID.getValue());
+    if (found == known_.end()) {
+      FIX44::ExecutionReport r = report("NONE", clOrdID, symbol, side, FIX::ExecType_ORDER_STATUS,
+                                        FIX::OrdStatus_REJECTED, 0, 0, 0, 0);
+      r.set(FIX::OrdRejReason(FIX::OrdRejReason_UNKNOWN_ORDER));
+      send(r, id);
+      say("STATUS_UNKNOWN " + clOrdID.getValue());
+      return;
+    }
+    const Known& k = found->second;
+    const double leaves = k.status == FIX::OrdStatus_NEW ? k.quantity - k.cumulative : 0;
+    send(report(k.orderID, clOrdID, symbol, side, FIX::ExecType_ORDER_STATUS, k.status, leaves, k.cumulative, 0,
+                k.price),
+         id);
+    say("STATUS " + clOrdID.getValue());
+  }
+
  private:
+  struct Known {
+    std::string orderID;
+    char status;
+    double quantity;
+    double cumulative;
+    double price;
+  };
   const Options options_;
   long ordersSeen_ = 0;
   long nextOrder_ = 0;
   long nextExec_ = 0;
   std::map<std::string, RestingOrder> resting_;
+  std::map<std::string, Known> known_;
   std::set<std::string> seen_;
 
   std::string nextOrderID() { return "O" + std::to_string(++nextOrder_); }
