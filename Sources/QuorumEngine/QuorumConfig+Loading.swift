@@ -100,6 +100,7 @@ extension QuorumConfig {
             }
             try bench.finish()
         }
+        try config.loadLive(&root)
         try root.finish()
 
         try config.validateMachine(file: file, lines: lines, available: available)

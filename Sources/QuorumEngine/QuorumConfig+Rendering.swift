@@ -50,6 +50,7 @@ extension QuorumConfig {
             consumer_core = \(b.consumerCore)
 
             """
+        out += renderLiveTOML()
         return out
     }
 }

@@ -9,6 +9,8 @@ public struct QuorumConfig: Sendable, Equatable {
     public var threads: [ThreadConfig] = ThreadConfig.defaults
     public var risk = Risk()
     public var bench = Bench()
+    /// `[live]`: `quorum run` (QuorumConfig+Live.swift).
+    public var live = Live()
 
     public init() {}
 
