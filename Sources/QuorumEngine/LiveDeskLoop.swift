@@ -56,9 +56,10 @@ public final class LiveJournal: CoordinatorJournalSink {
 /// the child orders it sends — plus cancel-all when the breakers ask — out to the net loop.
 ///
 /// Events (fills, closures) are consumed before market updates in each turn, so the desk
-/// acts on the newest positions. Draining (stopping): it asks once for every working order
-/// to be cancelled and stops consuming at the first moment the coordinator holds no open
-/// order — the desk may still send orders until then (a plan continues after a fill), and
+/// acts on the newest positions. Draining (stopping): it halts longs and shorts desk-wide
+/// (two directive inputs: no position may grow), asks once for every working order to be
+/// cancelled, and stops consuming at the first moment the coordinator holds no open order —
+/// the desk may still send orders until then (a reducing plan continues after a fill), and
 /// stopping between inputs is what keeps the journal a complete record of the run.
 ///
 /// Not thread-safe: after `LoopRunner.start`, only its thread calls it.
@@ -104,6 +105,13 @@ public final class LiveDeskLoop: Loop {
         if draining {
             if !cancelAllSent {
                 cancelAllSent = true
+                // Halting both sides desk-wide (journaled inputs like any directive) lets no
+                // position grow: plans that add are cut to the position, so orders dry up and
+                // the desk reaches a moment with none open. Then every working order is cancelled.
+                for kind in [DirectiveKind.haltLongs, .haltShorts] {
+                    coordinator.consume(.directive(Directive(kind: kind, team: .all, time: coordinator.lastTime)))
+                    emit(trigger: 0)
+                }
                 command(LiveOrderCommand(kind: .cancelAll, order: pending[0].order, triggerReceiveNanos: 0))
             }
             if freezeIfQuiet() { return 1 }
@@ -125,14 +133,15 @@ public final class LiveDeskLoop: Loop {
         // Updates keep coming while draining: orders still working are priced off a live
         // book, so they fill or close rather than chase a stale price.
         while n < 128, let u = market.pop() {
+            let start = NetClock.now()
             coordinator.consume(.market(u))
-            emit(trigger: u.receiveTime)
+            emit(trigger: u.receiveTime, deskStart: start)
             n &+= 1
             if draining && freezeIfQuiet() { return n }
         }
         work &+= n
         turns &+= 1
-        if turns & 255 == 0 { maybePublish() }
+        if work == 0 || turns & 255 == 0 { maybePublish() }
         return work
     }
 
@@ -148,9 +157,9 @@ public final class LiveDeskLoop: Loop {
 
     /// Everything the last input made the coordinator send.
     @inline(__always)
-    func emit(trigger: UInt64) {
+    func emit(trigger: UInt64, deskStart: UInt64 = 0) {
         while let o = coordinator.nextOutgoing() {
-            command(LiveOrderCommand(kind: .new, order: o, triggerReceiveNanos: trigger))
+            command(LiveOrderCommand(kind: .new, order: o, triggerReceiveNanos: trigger, deskStartNanos: deskStart))
         }
         if coordinator.cancelAllRequested {
             command(LiveOrderCommand(kind: .cancelAll, order: pending[0].order, triggerReceiveNanos: 0))

@@ -48,9 +48,9 @@ public struct TickToTradeFigures: Sendable, Equatable, Codable {
         mean = count > 0 ? h.mean : 0
     }
 
-    public func render() -> String {
+    public func render(_ title: String = "tick-to-trade (internal,") -> String {
         func us(_ ns: UInt64) -> String { String(Double(ns) / 1000, precision: 2) }
-        return "tick-to-trade (internal, \(count) orders): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
+        return "\(title) \(count) orders): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
             + "  p99.9 \(us(p999)) µs  max \(us(max)) µs"
     }
 }
@@ -75,6 +75,8 @@ extension String {
 public struct LiveRun: Sendable {
     public var report: TradingReport
     public var tickToTrade: TickToTradeFigures
+    /// From the desk taking the update off its ring to the order's submission.
+    public var deskToTrade: TickToTradeFigures
     public var net: LiveNetStatus
     public var session: FIXSession.Counters
     public var seconds: Double
@@ -250,12 +252,12 @@ public final class LiveEngine: @unchecked Sendable {
     /// The latest snapshots both loops published (every ~20 ms).
     public func status() -> LiveStatus { LiveStatus(net: netStatus.read(), desk: deskStatus.read()) }
 
-    /// Stops cleanly: the desk cancels every working order and stops consuming at the first
+    /// Stops cleanly: the desk halts both sides, cancels every working order and stops consuming at the first
     /// moment the coordinator holds no open order (or when `drainTimeoutNanos` passed); then
     /// the FIX session logs out, the threads stop, a final checkpoint is journaled and the
     /// journal is written and synced.
     /// - Throws: `LiveError.journal` when the journal could not be completed.
-    public func stop(drainTimeoutNanos: UInt64 = 2_000_000_000) throws(LiveError) -> LiveRun {
+    public func stop(drainTimeoutNanos: UInt64 = 5_000_000_000) throws(LiveError) -> LiveRun {
         var drained = false
         if started {
             deskLoop._draining.store(true, ordering: .releasing)
@@ -263,7 +265,7 @@ public final class LiveEngine: @unchecked Sendable {
             while NetClock.now() < deadline && !deskLoop._frozen.load(ordering: .acquiring) { usleep(2_000) }
             drained = deskLoop._frozen.load(ordering: .acquiring)
             netLoop._logoutRequested.store(true, ordering: .releasing)
-            let logoutDeadline = NetClock.now() &+ 300_000_000
+            let logoutDeadline = NetClock.now() &+ 1_000_000_000
             while status().net.sessionState != 0 && NetClock.now() < logoutDeadline { usleep(5_000) }
             for r in runners { r.stop() }
             started = false
@@ -278,7 +280,8 @@ public final class LiveEngine: @unchecked Sendable {
         var report = TradingReport(coordinator: coordinator, setup: setup)
         report.journal = journal.writer.directory
         let seconds = Double(NetClock.now() &- startedAt) / 1e9
-        return LiveRun(report: report, tickToTrade: TickToTradeFigures(netLoop.tickToTrade), net: netLoop.counters,
+        return LiveRun(report: report, tickToTrade: TickToTradeFigures(netLoop.tickToTrade),
+                       deskToTrade: TickToTradeFigures(netLoop.deskToTrade), net: netLoop.counters,
                        session: netLoop.session?.counters ?? FIXSession.Counters(), seconds: seconds,
                        journalDirectory: journal.writer.directory, lastSequence: coordinator.lastSequence,
                        drained: drained, openOrders: coordinator.openOrderCount, stateHash: coordinator.stateHash())

@@ -19,12 +19,16 @@ import QuorumWire
     /// Receive stamp (CLOCK_MONOTONIC ns) of the datagram whose update led to the order;
     /// 0 when an execution report or a closure led to it.
     public var triggerReceiveNanos: UInt64
+    /// When the desk loop took that update off its ring (CLOCK_MONOTONIC ns; 0 likewise):
+    /// splits tick-to-trade into waiting for the desk and the desk's own work.
+    public var deskStartNanos: UInt64
 
     @inlinable
-    public init(kind: Kind, order: ChildOrder, triggerReceiveNanos: UInt64) {
+    public init(kind: Kind, order: ChildOrder, triggerReceiveNanos: UInt64, deskStartNanos: UInt64 = 0) {
         self.kind = kind
         self.order = order
         self.triggerReceiveNanos = triggerReceiveNanos
+        self.deskStartNanos = deskStartNanos
     }
 }
 

@@ -108,6 +108,9 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     var lastStatusAt: UInt64 = 0
     /// Internal tick-to-trade latencies (ns). Read it after the loop stopped.
     public internal(set) var tickToTrade: Histogram<UInt64>
+    /// The part of it after the desk took the update off its ring: the desk step, the order
+    /// ring hop and the FIX encode and submit — without the wait for the desk's thread.
+    public internal(set) var deskToTrade: Histogram<UInt64>
 
     init(settings: LiveNetSettings, locates: [UInt16], market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveNetStatus>) {
@@ -132,6 +135,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         books = BookManager(config: settings.books)
         tickToTrade = Histogram(highestTrackableValue: Swift.max(1_000, settings.histogramMaxNanos),
                                 numberOfSignificantValueDigits: .three)
+        deskToTrade = tickToTrade
     }
 
     deinit {
@@ -151,15 +155,24 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         }
         var work = reactor.poll()
         if pendingCount > 0 { work &+= flushPending() }
+        work &+= drainOrders()
+        turns &+= 1
+        // Timers and status between bursts, and at least every 1024 busy turns (an idle turn
+        // may be followed by a yield or a park, so counting turns alone is not a clock).
+        if work == 0 || turns & 1023 == 0 { housekeeping() }
+        return work
+    }
+
+    /// Sends what the desk queued. Also called between feed messages, so an order does not
+    /// wait for the rest of a batch of datagrams to be applied.
+    @inline(__always)
+    func drainOrders() -> Int {
         var n = 0
         while n < 64, let c = orders.pop() {
             handle(c)
             n &+= 1
         }
-        work &+= n
-        turns &+= 1
-        if turns & 1023 == 0 { housekeeping() }
-        return work
+        return n
     }
 
     func setUp() {
@@ -185,7 +198,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     }
     var _failedIdle = false
 
-    // MARK: Housekeeping (every 1024 turns)
+    // MARK: Housekeeping (idle turns, and every 1024 busy ones)
 
     func housekeeping() {
         let now = NetClock.now()
@@ -253,7 +266,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func handle(_ c: LiveOrderCommand) {
         switch c.kind {
-        case .new: send(c.order, trigger: c.triggerReceiveNanos)
+        case .new: send(c.order, trigger: c.triggerReceiveNanos, deskStart: c.deskStartNanos)
         case .cancelAll:
             let now = NetClock.now()
             var k = 0
@@ -280,7 +293,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     /// Takes a child order into the table and sends it; while the session is not logged on
     /// it is parked instead (sent at the next logon, closed unfilled after the time to live).
     @inline(__always)
-    func send(_ o: ChildOrder, trigger: UInt64) {
+    func send(_ o: ChildOrder, trigger: UInt64, deskStart: UInt64) {
         let slot = Int(o.id & mask)
         let idx = o.symbol.index
         guard table[slot].id == 0, idx >= 0, idx < locateOfSymbol.count, o.quantity > 0, o.quantity <= Int64(UInt32.max),
@@ -298,11 +311,11 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
             counters.ordersParked &+= 1
             return
         }
-        transmit(slot, trigger: trigger, now: now)
+        transmit(slot, trigger: trigger, deskStart: deskStart, now: now)
     }
 
     @inline(__always)
-    func transmit(_ slot: Int, trigger: UInt64, now: UInt64) {
+    func transmit(_ slot: Int, trigger: UInt64, deskStart: UInt64, now: UInt64) {
         guard let session, let reactor, let stock = books.symbol(StockLocate(table[slot].locate))?.stock else { return }
         let o = table[slot].order
         let wallNow = now &+ wallOffset
@@ -323,6 +336,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         table[slot].sentAt = now
         counters.ordersSent &+= 1
         if trigger != 0 && submitted > trigger { _ = tickToTrade.record(submitted &- trigger) }
+        if deskStart != 0 && submitted > deskStart { _ = deskToTrade.record(submitted &- deskStart) }
     }
 
     /// Sends what waited for the session (after a logon).
@@ -331,7 +345,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         var k = 0
         while k < workingCount {
             let slot = Int(workingIDs[k] & mask)
-            if !table[slot].sent { transmit(slot, trigger: 0, now: now) }
+            if !table[slot].sent { transmit(slot, trigger: 0, deskStart: 0, now: now) }
             k &+= 1
         }
     }
@@ -434,6 +448,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
                                          receiveTime: receiveNanos, changes: tracker.changes)
         else { return }
         if market.push(u) { counters.updatesPublished &+= 1 } else { counters.updatesDropped &+= 1 }
+        _ = drainOrders()
     }
 
     public func lost(from sequence: UInt64, count: UInt64) {}

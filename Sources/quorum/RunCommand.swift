@@ -9,6 +9,7 @@ import QuorumEngine
 import QuorumExchange
 import QuorumMarketTools
 import QuorumNet
+import QuorumRings
 import QuorumWire
 
 struct RunCommand: ParsableCommand {
@@ -75,7 +76,10 @@ struct RunCommand: ParsableCommand {
                 o.recordedFlow = day
                 o.messagesPerSecond = UInt64(live.simulator.rate)
                 let sim = SimulatorThread(options: o)
-                let (orders, retransmission) = try sim.start()
+                // On the net loop's cores: the venue and the feed handler take turns anyway,
+                // and the desk's core stays the desk's.
+                let netCores = cfg.threads.first { $0.loops.contains("net") }?.cores ?? []
+                let (orders, retransmission) = try sim.start(cpus: netCores.isEmpty ? nil : CPUSet(netCores))
                 engine.connect(orders: orders, retransmission: retransmission)
                 simulator = sim
                 day = []
@@ -84,6 +88,7 @@ struct RunCommand: ParsableCommand {
             let venue = useSimulator ? "the in-process simulator" : "\(live.fix) (feed at \(feed))"
             print("quorum run: \(setup.locates.count) symbols (\(setup.names.joined(separator: " "))) against \(venue); "
                   + "journal \(dir); " + (seconds > 0 ? "\(seconds) s" : "until SIGINT"))
+            fflush(nil)
             let terminal = isTerminal(1)
             let start = NetClock.now()
             var lastLine = start
@@ -99,7 +104,7 @@ struct RunCommand: ParsableCommand {
                 if now - lastLine >= 1_000_000_000 {
                     let rate = Double(s.desk.inputs - lastInputs) / (Double(now - lastLine) / 1e9)
                     let line = Self.statusLine(s, names: setup.names, eventsPerSecond: rate, elapsed: Double(now - start) / 1e9)
-                    if terminal { FileHandleWriter.write("\r\u{1B}[K" + line, fd: 1) } else { print(line) }
+                    if terminal { FileHandleWriter.write("\r\u{1B}[K" + line, fd: 1) } else { print(line); fflush(nil) }
                     lastLine = now
                     lastInputs = s.desk.inputs
                 }
@@ -114,6 +119,7 @@ struct RunCommand: ParsableCommand {
             }
             print(result.report.render(), terminator: "")
             print(result.tickToTrade.render())
+            print(result.deskToTrade.render("  of which after the desk took the update (desk step, ring hop, FIX submit;"))
             let n = result.net
             print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped)), "
                   + "lost \(n.messagesLost); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "
