@@ -57,10 +57,11 @@ public final class LiveJournal: CoordinatorJournalSink {
 ///
 /// Events (fills, closures) are consumed before market updates in each turn, so the desk
 /// acts on the newest positions. Draining (stopping): it halts longs and shorts desk-wide
-/// (two directive inputs: no position may grow), asks once for every working order to be
-/// cancelled, and stops consuming at the first moment the coordinator holds no open order —
-/// the desk may still send orders until then (a reducing plan continues after a fill), and
-/// stopping between inputs is what keeps the journal a complete record of the run.
+/// (two directive inputs: no position may grow), sends no new child order from then on
+/// (they stay open in the coordinator, "withheld"), asks once for every working order to be
+/// cancelled, and stops consuming at the first moment every order the venue had is closed.
+/// Stopping between inputs is what keeps the journal a complete record of the run: replay
+/// ends in the same state, withheld orders included.
 ///
 /// Not thread-safe: after `LoopRunner.start`, only its thread calls it.
 public final class LiveDeskLoop: Loop {
@@ -74,6 +75,12 @@ public final class LiveDeskLoop: Loop {
     /// Set by the loop once draining found no open order; it consumes nothing after.
     let _frozen = ManagedAtomic<Bool>(false)
     var cancelAllSent = false
+    /// While stopping, new child orders stay with the coordinator (open, never sent): a desk
+    /// that re-sends after every closure would otherwise never reach a moment with nothing
+    /// working at the venue.
+    var withholding = false
+    /// Orders withheld so; they are the coordinator's open orders once it froze.
+    public private(set) var withheld = 0
     /// Commands the net loop's ring had no room for, oldest first.
     let pending: UnsafeMutableBufferPointer<LiveOrderCommand>
     var pendingHead = 0
@@ -105,6 +112,7 @@ public final class LiveDeskLoop: Loop {
         if draining {
             if !cancelAllSent {
                 cancelAllSent = true
+                withholding = true
                 // Halting both sides desk-wide (journaled inputs like any directive) lets no
                 // position grow: plans that add are cut to the position, so orders dry up and
                 // the desk reaches a moment with none open. Then every working order is cancelled.
@@ -149,7 +157,7 @@ public final class LiveDeskLoop: Loop {
     /// holds none of ours either) the desk stops consuming — the run's final state.
     @inline(__always)
     func freezeIfQuiet() -> Bool {
-        guard coordinator.openOrderCount == 0 && pendingCount == 0 else { return false }
+        guard coordinator.openOrderCount == withheld && pendingCount == 0 else { return false }
         publishStatus()
         _frozen.store(true, ordering: .releasing)
         return true
@@ -159,6 +167,10 @@ public final class LiveDeskLoop: Loop {
     @inline(__always)
     func emit(trigger: UInt64, deskStart: UInt64 = 0) {
         while let o = coordinator.nextOutgoing() {
+            if withholding {
+                withheld &+= 1
+                continue
+            }
             command(LiveOrderCommand(kind: .new, order: o, triggerReceiveNanos: trigger, deskStartNanos: deskStart))
         }
         if coordinator.cancelAllRequested {

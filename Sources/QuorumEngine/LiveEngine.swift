@@ -82,11 +82,15 @@ public struct LiveRun: Sendable {
     public var seconds: Double
     public var journalDirectory: String
     public var lastSequence: UInt64
-    /// Every order was closed (filled or cancelled) before the loops stopped: the
+    /// Every order sent was closed (filled or cancelled) before the loops stopped: the
     /// coordinator's positions are the venue's.
     public var drained: Bool
-    /// Orders the coordinator still held open when it stopped (0 when drained).
+    /// Orders the coordinator still held open when it stopped: when drained, exactly the
+    /// withheld ones.
     public var openOrders: Int
+    /// Child orders the desk wanted while stopping, kept from the venue (open in the
+    /// coordinator's final state, and in the replayed one).
+    public var withheldOrders: Int
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
 }
@@ -271,7 +275,7 @@ public final class LiveEngine: @unchecked Sendable {
             started = false
         }
         // The threads have ended: this thread owns the loops now.
-        drained = drained && coordinator.openOrderCount == 0
+        drained = drained && coordinator.openOrderCount == deskLoop.withheld
         coordinator.checkpoint()
         journal.drainsInline = true
         do { try journal.writer.loop.drainAndSync() } catch { throw .journal("\(journal.writer.directory): \(error)") }
@@ -284,7 +288,7 @@ public final class LiveEngine: @unchecked Sendable {
                        deskToTrade: TickToTradeFigures(netLoop.deskToTrade), net: netLoop.counters,
                        session: netLoop.session?.counters ?? FIXSession.Counters(), seconds: seconds,
                        journalDirectory: journal.writer.directory, lastSequence: coordinator.lastSequence,
-                       drained: drained, openOrders: coordinator.openOrderCount, stateHash: coordinator.stateHash())
+                       drained: drained, openOrders: coordinator.openOrderCount, withheldOrders: deskLoop.withheld, stateHash: coordinator.stateHash())
     }
 }
 

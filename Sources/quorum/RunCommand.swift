@@ -129,7 +129,8 @@ struct RunCommand: ParsableCommand {
                 print("venue: \(sim.counters.clientOrders) orders, \(sim.counters.clientFills) fills (\(filled) shares), "
                       + "\(sim.counters.clientCancels) cancels, \(sim.counters.flowMessages) flow messages")
             }
-            print("\(result.drained ? "drained: every order closed" : "NOT drained: \(result.openOrders) orders still open"); "
+            let withheld = result.withheldOrders > 0 ? " (\(result.withheldOrders) the desk wanted while stopping were not sent)" : ""
+            print("\(result.drained ? "drained: every order sent was closed" + withheld : "NOT drained: \(result.openOrders - result.withheldOrders) orders still working"); "
                   + "\(String(format: "%.1f", result.seconds)) s; journal \(result.journalDirectory) to sequence \(result.lastSequence) "
                   + "— verify with: quorum replay \(result.journalDirectory) --verify")
         } catch let e as ValidationError {

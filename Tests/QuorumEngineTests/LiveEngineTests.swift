@@ -108,14 +108,17 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
     let c = x.engine.coordinator
     let run = x.run
     #expect(run.drained, "orders left open: \(run.openOrders)", sourceLocation: sourceLocation)
-    #expect(c.openOrderCount == 0, sourceLocation: sourceLocation)
+    // What stays open is what the desk wanted while stopping and never sent.
+    #expect(c.openOrderCount == run.withheldOrders, sourceLocation: sourceLocation)
+    #expect(run.withheldOrders <= x.engine.setup.locates.count, sourceLocation: sourceLocation)
     #expect(c.counters.journalFailures == 0 && c.counters.unmatchedFills == 0, sourceLocation: sourceLocation)
 
     // Engine ↔ venue.
     let venue = venueTotals(x.venue.clientOrders)
     #expect(x.venue.clientOrders.allSatisfy { !$0.live }, sourceLocation: sourceLocation)
     #expect(x.venue.clientOrders.count == Int(run.net.ordersSent), sourceLocation: sourceLocation)
-    #expect(c.counters.ordersSent == Int(run.net.ordersSent + run.net.ordersRefused), sourceLocation: sourceLocation)
+    #expect(c.counters.ordersSent == Int(run.net.ordersSent + run.net.ordersRefused) + run.withheldOrders,
+            sourceLocation: sourceLocation)
     #expect(Int(x.venue.counters.clientFills) == c.counters.fillInputs, sourceLocation: sourceLocation)
     for (i, name) in x.engine.setup.names.enumerated() {
         let b = c.symbols[i]
@@ -175,13 +178,14 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
     }
 
     @Test func stoppingEarlyYieldsAReportAndAVerifiedJournal() throws {
-        // Stop as soon as the desk has sent its first orders: working orders are cancelled,
-        // the session logs out, the journal ends with a checkpoint.
+        // Stop as soon as the desk has sent its first orders: both sides halted, working orders
+        // cancelled, the session logged out, the journal ending with a checkpoint.
         let x = try LiveHarness().run(tag: "stop") { $0.desk.ordersSent >= 1 }
         defer { try? FileManager.default.removeItem(atPath: x.journal) }
         let r = x.run.report
         #expect(r.inputs == x.engine.coordinator.counters.inputs && r.inputs > 0)
         #expect(r.ordersSent >= 1)
+        #expect(r.directives == 2)  // the halts that stop the desk
         #expect(r.journal == x.journal)
         #expect(r.symbols.count == 4)
         #expect(x.run.session.logons == 1)
@@ -329,7 +333,7 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         #expect(text.contains("quorum run: 3 symbols"))
         #expect(text.contains("P&L          total"))
         #expect(text.contains("tick-to-trade (internal,"))
-        #expect(text.contains("drained: every order closed"))
+        #expect(text.contains("drained: every order sent was closed"))
         #expect(text.contains("quorum replay \(dir) --verify"))
         let replay = try CoordinatorReplay.run(directory: dir)
         #expect(replay.mismatches == 0 && replay.checkpointsChecked >= 1 && replay.recordsApplied > 1_000)
