@@ -269,7 +269,7 @@ public final class LiveEngine: @unchecked Sendable {
             while NetClock.now() < deadline && !deskLoop._frozen.load(ordering: .acquiring) { usleep(2_000) }
             drained = deskLoop._frozen.load(ordering: .acquiring)
             netLoop._logoutRequested.store(true, ordering: .releasing)
-            let logoutDeadline = NetClock.now() &+ 1_000_000_000
+            let logoutDeadline = NetClock.now() &+ 5_000_000_000
             while status().net.sessionState != 0 && NetClock.now() < logoutDeadline { usleep(5_000) }
             for r in runners { r.stop() }
             started = false

@@ -157,9 +157,10 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         if pendingCount > 0 { work &+= flushPending() }
         work &+= drainOrders()
         turns &+= 1
-        // Timers and status between bursts, and at least every 1024 busy turns (an idle turn
-        // may be followed by a yield or a park, so counting turns alone is not a clock).
-        if work == 0 || turns & 1023 == 0 { housekeeping() }
+        // Timers and status between bursts, and at least every 64 busy turns (a busy turn may
+        // apply a whole batch of datagrams, and an idle one may be followed by a yield or a
+        // park, so counting turns alone is not a clock).
+        if work == 0 || turns & 63 == 0 { housekeeping() }
         return work
     }
 
@@ -198,7 +199,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     }
     var _failedIdle = false
 
-    // MARK: Housekeeping (idle turns, and every 1024 busy ones)
+    // MARK: Housekeeping (idle turns, and every 64 busy ones)
 
     func housekeeping() {
         let now = NetClock.now()

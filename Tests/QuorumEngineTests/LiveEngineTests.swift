@@ -18,6 +18,7 @@ struct LiveHarness {
     var messages = 600_000
     var rate: UInt64 = 40_000
     var fixCutAfter: Int? = nil
+    var heartBtInt = 30
 
     struct Outcome {
         var run: LiveRun
@@ -54,6 +55,7 @@ struct LiveHarness {
         options.rings.placement = .heap
         options.net.orderTTLNanos = 50_000_000
         options.net.reconnectNanos = 50_000_000
+        options.net.heartBtInt = heartBtInt
         options.net.books = BookConfig(ordersPerSymbol: 1 << 14, levelsPerSide: 1024, maxSymbols: 16)
         options.journalDirectory = Self.temporaryDirectory(tag)
         let engine = try LiveEngine(setup: setup, options: options)
@@ -70,7 +72,7 @@ struct LiveHarness {
         engine.connect(orders: orders, retransmission: retransmission)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline && !done(engine.status()) && !sim.flowFinished { usleep(20_000) }
-        let run = try engine.stop()
+        let run = try engine.stop(drainTimeoutNanos: 10_000_000_000)
         let venue = try #require(sim.stop())
         return Outcome(run: run, venue: venue, engine: engine, journal: options.journalDirectory)
     }
@@ -107,7 +109,8 @@ func venueTotals(_ ledger: [SimulatorClientOrder]) -> [String: VenueTotals] {
 func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let c = x.engine.coordinator
     let run = x.run
-    #expect(run.drained, "orders left open: \(run.openOrders)", sourceLocation: sourceLocation)
+    #expect(run.drained, "orders left open: \(run.openOrders), withheld \(run.withheldOrders); \(run.net); \(run.session)",
+            sourceLocation: sourceLocation)
     // What stays open is what the desk wanted while stopping and never sent.
     #expect(c.openOrderCount == run.withheldOrders, sourceLocation: sourceLocation)
     #expect(run.withheldOrders <= x.engine.setup.locates.count, sourceLocation: sourceLocation)
@@ -165,6 +168,8 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
     @Test func aFIXConnectionCutMidRunIsSurvivedAndNothingIsLost() throws {
         var h = LiveHarness()
         h.fixCutAfter = 60
+        // A ResendRequest nobody answered is asked again after 2 × HeartBtInt.
+        h.heartBtInt = 2
         let x = try h.run(tag: "cut") { $0.net.logons >= 2 && $0.desk.fills >= 40 && $0.desk.ordersSent >= 50 }
         defer { try? FileManager.default.removeItem(atPath: x.journal) }
         #expect(x.venue.counters.fixCuts == 1)
