@@ -66,6 +66,10 @@ import QuorumWire
     /// Updates dropped because the desk's ring was full.
     public var updatesDropped: UInt64 = 0
     public var messagesLost: UInt64 = 0
+    /// MoldUDP64 gaps seen and re-requests sent (late packets are delivered with the stamp
+    /// of their arrival, retransmitted ones with theirs).
+    public var feedGaps: UInt64 = 0
+    public var feedRequests: UInt64 = 0
     public var ordersSent: UInt64 = 0
     /// Orders closed unfilled without reaching the venue (order table slot busy, bad
     /// quantity, parked longer than the time to live, cancelled while parked).

@@ -232,7 +232,12 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     func publishStatus() {
         counters.workingOrders = UInt64(workingCount)
-        if let feed { counters.messagesLost = feed.receiver.counters.messagesLost }
+        if let feed {
+            let c = feed.receiver.counters
+            counters.messagesLost = c.messagesLost
+            counters.feedGaps = c.gapsDetected
+            counters.feedRequests = c.requestsSent
+        }
         switch session?.state ?? .disconnected {
         case .disconnected: counters.sessionState = 0
         case .awaitingLogon: counters.sessionState = 1
