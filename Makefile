@@ -22,22 +22,20 @@ $(REFLEX): tools/baselines/reflex.c
 	@mkdir -p $(dir $@)
 	cc -O2 -Wall -o $@ $< -luring
 
-# Until the live team run exists (issue 7) the demo is the wire — the exchange simulator and
-# Quorum's feed → book → order path over loopback, beside the C reflex — and then the team
-# backtesting a generated day with its journal replayed and verified.
-demo: build $(REFLEX)
-	@echo "== Quorum demo: the exchange simulator publishes ITCH 5.0 over MoldUDP64 and Quorum's"
-	@echo "== net loop answers with FIX 4.4 orders; the C reflex shows the kernel's own round trip."
-	$(QUORUM) bench tick-to-trade --quick
+# The team live: `quorum run` starts the exchange simulator in-process (ITCH 5.0 over MoldUDP64
+# out, FIX 4.4 in, on loopback) and the desk trades against it for 30 s with a status line; the
+# report ends with the internal tick-to-trade and the journal, which is then replayed and every
+# checkpoint verified. The wire benchmarks (beside the C reflex) are `make bench-tick-to-trade`
+# and `quorum bench feed`.
+DEMO_JOURNAL := .build/demo-live-journal
+demo: build
+	@echo "== The team (analysts, regime, correlation, portfolio, execution, risk, supervisor) trading"
+	@echo "== live against the exchange simulator over ITCH/MoldUDP64 and FIX 4.4 on loopback."
+	rm -rf $(DEMO_JOURNAL)
+	$(QUORUM) run --config Config/demo.toml --duration 30 --journal $(DEMO_JOURNAL)
 	@echo
-	$(QUORUM) bench feed --messages 1000000
-	@echo
-	@echo "== The team (analysts, regime, correlation, portfolio, execution, risk, supervisor) over a"
-	@echo "== generated day, journaled; then the journal replayed and every checkpoint verified."
-	$(QUORUM) itch generate --symbols 8 --messages 1000000 --seed 7 --out .build/demo-day.itch
-	rm -rf .build/demo-journal
-	$(QUORUM) backtest --feed .build/demo-day.itch --journal .build/demo-journal
-	$(QUORUM) replay .build/demo-journal --verify
+	@echo "== The journal replayed through a fresh desk: the same report, every checkpoint verified."
+	$(QUORUM) replay $(DEMO_JOURNAL) --verify
 
 test: bootstrap test-unit test-tsan
 
@@ -76,6 +74,7 @@ bench-check: bootstrap
 
 bench-tick-to-trade: build $(REFLEX)
 	$(QUORUM) bench tick-to-trade --histogram-dir .build/tick-to-trade
+	$(QUORUM) bench feed --messages 1000000
 
 bench-rings: build
 	$(QUORUM) bench rings --config Config/demo.toml

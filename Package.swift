@@ -42,7 +42,10 @@ let rest: [Target] = [
         name: "QuorumEngine",
         dependencies: [
             "QuorumRings", "QuorumRisk", "QuorumWire", "QuorumBook", "QuorumNet", "QuorumAgents", "QuorumJournal",
+            atomics,
             .product(name: "TOMLKit", package: "TOMLKit"),
+            // Live mode's tick-to-trade histogram.
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]
     ),
 
@@ -88,7 +91,7 @@ let rest: [Target] = [
     // The exchange simulator: matching engine, ITCH/MoldUDP64 publisher, FIX acceptor, flow.
     .target(
         name: "QuorumExchange",
-        dependencies: ["QuorumWire", "QuorumBook", "QuorumMarketTools", "QuorumNet"],
+        dependencies: ["QuorumWire", "QuorumBook", "QuorumMarketTools", "QuorumNet", "QuorumRings", atomics],
         swiftSettings: uncheckedExclusivity
     ),
     // The trading team: analysts, regime, correlation, portfolio, execution, risk and
@@ -108,7 +111,7 @@ let rest: [Target] = [
     .testTarget(
         name: "QuorumEngineTests",
         dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", "QuorumAgents",
-                       "QuorumJournal", "quorum-recovery-child", atomics]
+                       "QuorumJournal", "QuorumMarketTools", "QuorumRings", "quorum-recovery-child", atomics]
     ),
     .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),

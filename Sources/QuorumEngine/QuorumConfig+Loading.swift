@@ -101,6 +101,7 @@ extension QuorumConfig {
             try bench.finish()
         }
         try config.loadRoster(from: &root)
+        try config.loadLive(&root)
         try root.finish()
 
         try config.validateMachine(file: file, lines: lines, available: available)

@@ -51,6 +51,7 @@ extension QuorumConfig {
 
             """
         out += roster.renderTOML()
+        out += renderLiveTOML()
         return out
     }
 }

@@ -11,6 +11,8 @@ public struct QuorumConfig: Sendable, Equatable {
     public var bench = Bench()
     /// `[desk]`, `[[teams]]`, `[[agents]]`: the trading team (QuorumConfig+Agents.swift).
     public var roster = Roster()
+    /// `[live]`: `quorum run` (QuorumConfig+Live.swift).
+    public var live = Live()
 
     public init() {}
 

@@ -8,7 +8,9 @@ import QuorumWire
 public final class MoldFeedClient: UDPHandler, TimerHandler, MoldRequestSender {
     public let receiver: MoldFeedReceiver
     public let socket: UDPSocket
-    public let retransmission: SocketAddress
+    /// Where re-requests go. Settable (on the reactor's thread) because an in-process venue
+    /// binds its retransmission socket only after it knows where this feed listens.
+    public var retransmission: SocketAddress
     unowned(unsafe) let _reactor: Reactor
     var _timer = TimerID.invalid
     let _request: UnsafeMutableRawBufferPointer

@@ -17,7 +17,7 @@ struct Quorum: ParsableCommand {
         subcommands: [
             ConfigCommand.self, BenchCommand.self, RiskCommand.self, LobsterCommand.self,
             ItchCommand.self, JournalCommand.self, SimCommand.self, BacktestCommand.self,
-            ReplayCommand.self,
+            ReplayCommand.self, RunCommand.self,
         ]
     )
 }

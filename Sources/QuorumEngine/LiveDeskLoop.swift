@@ -1,0 +1,242 @@
+import Atomics
+import QuorumAgents
+import QuorumBook
+import QuorumJournal
+import QuorumNet
+import QuorumRings
+
+/// The coordinator's journal in live mode. The journal loop may run on another thread
+/// (Config's thread plan); when it runs on the coordinator's own thread, a full hand-off
+/// ring is drained inline, otherwise the coordinator waits for the journal thread.
+public final class LiveJournal: CoordinatorJournalSink {
+    public let writer: JournalWriter
+    /// The journal loop shares the coordinator's thread.
+    public var drainsInline = true
+    /// Appends that found the ring full (each waited for room).
+    public private(set) var fullWaits = 0
+
+    public init(writer: JournalWriter) { self.writer = writer }
+
+    public func appendRecord(_ type: JournalRecordType, timestampNs: UInt64, payload: UnsafeRawBufferPointer) -> UInt64? {
+        while true {
+            if let seq = writer.append(type, timestampNs: timestampNs, payload: payload) { return seq }
+            if writer.failure != nil || payload.count > writer.options.maxPayload { return nil }
+            fullWaits &+= 1
+            if drainsInline { _ = writer.loop.poll() } else { spinPause() }
+        }
+    }
+
+    /// Opens a new journal in `directory` (which must hold none) and writes the session
+    /// record that names the desk `setup` builds, so `quorum replay` rebuilds it.
+    /// - Throws: `BacktestError.journal` naming the directory.
+    public static func create(directory: String, setup: BacktestSetup,
+                              fsync: JournalFsyncPolicy = .none) throws(BacktestError) -> LiveJournal {
+        var options = JournalWriterOptions(fsync: fsync)
+        options.maxPayload = 4096
+        // Fewer, larger writes: the journal loop shares the desk's thread by default, and
+        // each pwrite it saves is time the next market update does not wait.
+        options.coalesceBytes = 64 << 10
+        options.coalesceDelayNs = 2_000_000
+        let w: JournalWriter
+        do { w = try JournalWriter(directory: directory, options: options) } catch { throw .journal("\(directory): \(error)") }
+        guard w.nextSequence == 1 else {
+            throw .journal("\(directory) already holds a journal (next sequence \(w.nextSequence)); "
+                           + "choose a new directory (resuming a journal is recovery's job)")
+        }
+        let sink = LiveJournal(writer: w)
+        let text = Array(setup.encoded.utf8)
+        let seq = text.withUnsafeBytes { sink.appendRecord(.coordinatorSession, timestampNs: 0, payload: $0) }
+        guard seq != nil else { throw .journal("\(directory): could not write the session record") }
+        return sink
+    }
+}
+
+/// The desk loop: market updates and venue events from the net loop's rings into the
+/// coordinator (which journals each one as it consumes it and steps the whole team), and
+/// the child orders it sends — plus cancel-all when the breakers ask — out to the net loop.
+///
+/// Events (fills, closures) are consumed before market updates in each turn, so the desk
+/// acts on the newest positions. Draining (stopping): it halts longs and shorts desk-wide
+/// (two directive inputs: no position may grow), sends no new child order from then on
+/// (they stay open in the coordinator, "withheld"), asks once for every working order to be
+/// cancelled, and stops consuming at the first moment every order the venue had is closed.
+/// Stopping between inputs is what keeps the journal a complete record of the run: replay
+/// ends in the same state, withheld orders included.
+///
+/// Not thread-safe: after `LoopRunner.start`, only its thread calls it.
+public final class LiveDeskLoop: Loop {
+    public let name = EngineLoop.coordinator.rawValue
+    public let coordinator: Coordinator
+    let market: SPSCRing<MarketUpdate>
+    let events: SPSCRing<LiveVenueEvent>
+    let orders: SPSCRing<LiveOrderCommand>
+    let statusLock: SeqLock<LiveDeskStatus>
+    let _draining = ManagedAtomic<Bool>(false)
+    /// Set by the loop once draining found no open order; it consumes nothing after.
+    let _frozen = ManagedAtomic<Bool>(false)
+    var cancelAllSent = false
+    /// While stopping, new child orders stay with the coordinator (open, never sent): a desk
+    /// that re-sends after every closure would otherwise never reach a moment with nothing
+    /// working at the venue.
+    var withholding = false
+    /// Orders withheld so; they are the coordinator's open orders once it froze.
+    public private(set) var withheld = 0
+    /// Commands the net loop's ring had no room for, oldest first.
+    let pending: UnsafeMutableBufferPointer<LiveOrderCommand>
+    var pendingHead = 0
+    var pendingCount = 0
+    public private(set) var commandsDropped = 0
+    var turns: UInt64 = 0
+    var lastStatusAt: UInt64 = 0
+    var status = LiveDeskStatus()
+
+    init(coordinator: Coordinator, market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
+         orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveDeskStatus>, pendingCapacity: Int) {
+        self.coordinator = coordinator
+        self.market = market
+        self.events = events
+        self.orders = orders
+        statusLock = status
+        pending = .allocate(capacity: Swift.max(16, pendingCapacity))
+        pending.initialize(repeating: LiveOrderCommand(kind: .cancelAll, order: ChildOrder(
+            id: 0, symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, style: .immediate, time: 0), triggerReceiveNanos: 0))
+    }
+
+    deinit { pending.deallocate() }
+
+    public func poll() -> Int {
+        if _frozen.load(ordering: .relaxed) { return 0 }
+        var work = 0
+        if pendingCount > 0 { work &+= flushPending() }
+        let draining = _draining.load(ordering: .relaxed)
+        if draining {
+            if !cancelAllSent {
+                cancelAllSent = true
+                withholding = true
+                // Halting both sides desk-wide (journaled inputs like any directive) lets no
+                // position grow: plans that add are cut to the position, so orders dry up and
+                // the desk reaches a moment with none open. Then every working order is cancelled.
+                for kind in [DirectiveKind.haltLongs, .haltShorts] {
+                    coordinator.consume(.directive(Directive(kind: kind, team: .all, time: coordinator.lastTime)))
+                    emit(trigger: 0)
+                }
+                command(LiveOrderCommand(kind: .cancelAll, order: pending[0].order, triggerReceiveNanos: 0))
+            }
+            if freezeIfQuiet() { return 1 }
+        }
+        var n = 0
+        while n < 64, let e = events.pop() {
+            let t = coordinator.lastTime
+            switch e.kind {
+            case .fill:
+                coordinator.consume(.fill(Fill(order: e.order, symbol: e.symbol, direction: e.direction, quantity: e.quantity,
+                                               priceTicks: e.priceTicks, time: t)))
+            case .closed:
+                coordinator.consume(.orderClosed(symbol: e.symbol, order: e.order, unfilled: e.quantity, time: t))
+            }
+            emit(trigger: 0)
+            n &+= 1
+            if draining && freezeIfQuiet() { return n }
+        }
+        // Updates keep coming while draining: orders still working are priced off a live
+        // book, so they fill or close rather than chase a stale price.
+        while n < 128, let u = market.pop() {
+            let start = NetClock.now()
+            coordinator.consume(.market(u))
+            emit(trigger: u.receiveTime, deskStart: start)
+            n &+= 1
+            if draining && freezeIfQuiet() { return n }
+        }
+        work &+= n
+        turns &+= 1
+        if work == 0 || turns & 255 == 0 { maybePublish() }
+        return work
+    }
+
+    /// While draining: the first moment the coordinator holds no open order (so the venue
+    /// holds none of ours either) the desk stops consuming — the run's final state.
+    @inline(__always)
+    func freezeIfQuiet() -> Bool {
+        guard coordinator.openOrderCount == withheld && pendingCount == 0 else { return false }
+        publishStatus()
+        _frozen.store(true, ordering: .releasing)
+        return true
+    }
+
+    /// Everything the last input made the coordinator send.
+    @inline(__always)
+    func emit(trigger: UInt64, deskStart: UInt64 = 0) {
+        while let o = coordinator.nextOutgoing() {
+            if withholding {
+                withheld &+= 1
+                continue
+            }
+            command(LiveOrderCommand(kind: .new, order: o, triggerReceiveNanos: trigger, deskStartNanos: deskStart))
+        }
+        if coordinator.cancelAllRequested {
+            command(LiveOrderCommand(kind: .cancelAll, order: pending[0].order, triggerReceiveNanos: 0))
+            coordinator.acknowledgeCancelAll()
+        }
+    }
+
+    @inline(__always)
+    func command(_ c: LiveOrderCommand) {
+        if pendingCount == 0 && orders.push(c) { return }
+        if pendingCount < pending.count {
+            pending[(pendingHead &+ pendingCount) % pending.count] = c
+            pendingCount &+= 1
+        } else {
+            commandsDropped &+= 1
+        }
+    }
+
+    func flushPending() -> Int {
+        var n = 0
+        while pendingCount > 0 && orders.push(pending[pendingHead]) {
+            pendingHead = (pendingHead &+ 1) % pending.count
+            pendingCount &-= 1
+            n &+= 1
+        }
+        return n
+    }
+
+    func maybePublish() {
+        let now = NetClock.now()
+        guard now &- lastStatusAt >= 20_000_000 else { return }
+        lastStatusAt = now
+        publishStatus()
+    }
+
+    func publishStatus() {
+        let c = coordinator
+        status.inputs = UInt64(c.counters.inputs)
+        status.marketInputs = UInt64(c.counters.marketInputs)
+        status.fills = UInt64(c.counters.fillInputs)
+        status.ordersSent = UInt64(c.counters.ordersSent)
+        status.openOrders = UInt64(c.openOrderCount)
+        status.totalPnL = c.totalPnL
+        status.realisedPnL = c.realisedPnL
+        status.valueAtRisk = c.desk.risk.engine.risk.valueAtRisk
+        status.mode = c.desk.mode.rawValue
+        status.lastSequence = c.lastSequence
+        status.journalFailures = UInt64(c.counters.journalFailures)
+        for i in 0..<Swift.min(LiveDeskStatus.symbolSlots, c.symbols.count) { status.positions[i] = c.symbols[i].position }
+        statusLock.write(status)
+    }
+}
+
+/// The journal loop as a `Loop` (pwrite, fsync per the writer's policy).
+final class LiveJournalLoop: Loop {
+    let name = EngineLoop.journal.rawValue
+    let writer: JournalWriter
+    init(writer: JournalWriter) { self.writer = writer }
+    func poll() -> Int { writer.loop.poll() }
+}
+
+/// The agents' loop name in Config. The agents step inside the coordinator's desk step (the
+/// desk is one deterministic state machine, which is what makes the journal replayable), so
+/// this loop has no work of its own; it exists so a thread plan stays valid.
+final class LiveAgentsLoop: Loop {
+    let name = EngineLoop.agents.rawValue
+    func poll() -> Int { 0 }
+}

@@ -1,0 +1,159 @@
+// `quorum run`: the trading team live against a venue — by default the exchange simulator
+// started in-process on its own thread — over ITCH/MoldUDP64 and FIX 4.4 on loopback, with a
+// status line, and on exit (duration, end of feed, SIGINT) the report, the internal
+// tick-to-trade percentiles and the journal path. Errors exit with status 2.
+
+import ArgumentParser
+import Foundation
+import QuorumEngine
+import QuorumExchange
+import QuorumMarketTools
+import QuorumNet
+import QuorumRings
+import QuorumWire
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the trading team live against the exchange simulator (or a venue in Config).",
+        discussion: """
+            Without --connect the simulator runs in-process on its own thread ([live.simulator]: \
+            its synthetic day and pace) on free loopback ports; the desk trades its most active \
+            symbols. With --connect (or [live] venue = "connect") the engine binds the feed at \
+            [live] feed and logs on to the FIX acceptor at [live] fix. Threads and cores follow \
+            [[threads]]. Every input the coordinator consumes — market updates, fills, closures — \
+            is journaled; `quorum replay DIR --verify` rebuilds the same state. SIGINT stops \
+            cleanly: working orders are cancelled, the session logs out, the report is printed.
+            """
+    )
+
+    @Option(name: .long, help: "Configuration file.")
+    var config: String = defaultConfigPath
+    @Option(name: .long, help: "New directory for the journal (default: [live] journal_root/live-<unix time>).")
+    var journal: String?
+    @Option(name: .long, help: "Seconds to run (0: until SIGINT); default [live] duration_seconds.")
+    var duration: Double?
+    @Flag(name: .long, help: "Connect to the endpoints in [live] instead of starting the simulator.")
+    var connect = false
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let d = duration, !(d >= 0) { throw ValidationError("--duration must be 0 or more, found \(d)") }
+    }
+
+    func run() throws {
+        let cfg = try loadConfig(config)
+        let live = cfg.live
+        let useSimulator = !connect && live.venue == "simulator"
+        let dir = journal ?? "\(live.journalRoot)/live-\(time(nil))"
+        let seconds = duration ?? live.durationSeconds
+        do {
+            var setup: BacktestSetup
+            var day: [UInt8] = []
+            if useSimulator {
+                let s = live.simulator
+                ProgressLine.writeStderr("generating the simulator's day: \(s.messages) messages over \(s.symbols) symbols…\n")
+                day = SyntheticDay.bytes(options: SyntheticDay.Options(symbols: s.symbols, messages: s.messages, seed: s.seed,
+                                                                       targetLiveOrdersPerSymbol: s.liveOrders))
+                var base = BacktestSetup(live: live)
+                base.locates = []
+                base.roster = cfg.roster.isDefault ? nil : cfg.roster
+                setup = day.withUnsafeBytes { Backtest.chooseSymbols(base, feed: $0) }
+            } else {
+                setup = BacktestSetup(live: live)
+                setup.roster = cfg.roster.isDefault ? nil : cfg.roster
+            }
+            let options = try LiveEngine.Options(config: cfg, journalDirectory: dir)
+            let engine = try LiveEngine(setup: setup, options: options)
+            let feed = try engine.start()
+            var simulator: SimulatorThread?
+            if useSimulator {
+                var o = Simulator.Options()
+                o.feed = feed
+                o.orders = .loopback()
+                o.retransmission = .loopback()
+                o.senderCompID = FIXString(live.targetCompID)
+                o.targetCompID = FIXString(live.senderCompID)
+                o.recordedFlow = day
+                o.messagesPerSecond = UInt64(live.simulator.rate)
+                let sim = SimulatorThread(options: o)
+                // On the net loop's cores: the venue and the feed handler take turns anyway,
+                // and the desk's core stays the desk's.
+                let netCores = cfg.threads.first { $0.loops.contains("net") }?.cores ?? []
+                let (orders, retransmission) = try sim.start(cpus: netCores.isEmpty ? nil : CPUSet(netCores))
+                engine.connect(orders: orders, retransmission: retransmission)
+                simulator = sim
+                day = []
+            }
+            installStopSignals()
+            let venue = useSimulator ? "the in-process simulator" : "\(live.fix) (feed at \(feed))"
+            print("quorum run: \(setup.locates.count) symbols (\(setup.names.joined(separator: " "))) against \(venue); "
+                  + "journal \(dir); " + (seconds > 0 ? "\(seconds) s" : "until SIGINT"))
+            fflush(nil)
+            let terminal = isTerminal(1)
+            let start = NetClock.now()
+            var lastLine = start
+            var lastInputs: UInt64 = 0
+            var why = "duration reached"
+            while true {
+                usleep(50_000)
+                let now = NetClock.now()
+                if _stopRequested.load(ordering: .relaxed) { why = "SIGINT"; break }
+                if seconds > 0 && Double(now - start) / 1e9 >= seconds { break }
+                let s = engine.status()
+                if s.net.feedEnded || simulator?.flowFinished == true { why = "end of the feed"; break }
+                if now - lastLine >= 1_000_000_000 {
+                    let rate = Double(s.desk.inputs - lastInputs) / (Double(now - lastLine) / 1e9)
+                    let line = Self.statusLine(s, names: setup.names, eventsPerSecond: rate, elapsed: Double(now - start) / 1e9)
+                    if terminal { FileHandleWriter.write("\r\u{1B}[K" + line, fd: 1) } else { print(line); fflush(nil) }
+                    lastLine = now
+                    lastInputs = s.desk.inputs
+                }
+            }
+            if terminal { FileHandleWriter.write("\r\u{1B}[K", fd: 1) }
+            ProgressLine.writeStderr("stopping (\(why)): cancelling working orders, logging out…\n")
+            let result = try engine.stop()
+            let sim = simulator?.stop()
+            if json {
+                print(result.report.json)
+                return
+            }
+            print(result.report.render(), terminator: "")
+            print(result.tickToTrade.render())
+            print(result.deskToTrade.render("  of which after the desk took the update (desk step, ring hop, FIX submit;"))
+            let n = result.net
+            print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped)), "
+                  + "gaps \(n.feedGaps) (re-requests \(n.feedRequests), lost \(n.messagesLost)); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "
+                  + "execution reports \(n.executionReports), FIX logons \(n.logons), disconnects \(n.disconnects)")
+            if let sim {
+                let filled = sim.clientOrders.reduce(Int64(0)) { $0 + $1.cumQty }
+                print("venue: \(sim.counters.clientOrders) orders, \(sim.counters.clientFills) fills (\(filled) shares), "
+                      + "\(sim.counters.clientCancels) cancels, \(sim.counters.flowMessages) flow messages")
+            }
+            let withheld = result.withheldOrders > 0 ? " (\(result.withheldOrders) the desk wanted while stopping were not sent)" : ""
+            print("\(result.drained ? "drained: every order sent was closed" + withheld : "NOT drained: \(result.openOrders - result.withheldOrders) orders still working"); "
+                  + "\(String(format: "%.1f", result.seconds)) s; journal \(result.journalDirectory) to sequence \(result.lastSequence) "
+                  + "— verify with: quorum replay \(result.journalDirectory) --verify")
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            printError("quorum run: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    static func statusLine(_ s: LiveStatus, names: [String], eventsPerSecond: Double, elapsed: Double) -> String {
+        let d = s.desk
+        var positions = ""
+        for i in 0..<min(names.count, LiveDeskStatus.symbolSlots) where d.positions[i] != 0 {
+            positions += " \(names[i]) \(d.positions[i] > 0 ? "+" : "")\(d.positions[i])"
+        }
+        let mode = ["normal", "degraded", "emergency"][min(2, Int(d.mode))]
+        let fix = ["down", "logon", "active", "logout"][min(3, Int(s.net.sessionState))]
+        return "\(String(format: "%.0f", elapsed)) s  events \(Int(eventsPerSecond))/s  orders \(d.ordersSent) fills \(d.fills)"
+            + "  P&L \(String(format: "%.2f", d.totalPnL)) (realised \(String(format: "%.2f", d.realisedPnL)))"
+            + "  VaR \(String(format: "%.0f", d.valueAtRisk))  breakers \(mode)  FIX \(fix)"
+            + "  pos" + (positions.isEmpty ? " flat" : positions)
+    }
+}
