@@ -22,7 +22,8 @@ public struct BacktestSetup: Sendable, Equatable {
     public var locates: [UInt16] = []
     /// Display names, one per locate.
     public var names: [String] = []
-    public var maxSymbols = 8
+    /// Symbols picked from the feed when `locates` is empty: the default team trades 20.
+    public var maxSymbols = 20
     public var capital = 1_000_000.0
     public var checkpointEvery = 10_000
     public var sampleNanos: UInt64 = 1_000_000_000
@@ -123,15 +124,29 @@ public enum BacktestError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// What a backtest did besides the trading report: feed figures and timing.
+///
+/// What counts as a **market event**: one feed message the backtest processes — every ITCH
+/// message decoded and applied to the books, whichever symbol it is for — the unit
+/// nautilus_trader counts as a data event. A **desk input** is one input the coordinator
+/// sequences: a market update for a traded symbol (a BBO change or a trade, or any level
+/// with `levelChanges`), a fill or an order closure.
 public struct BacktestRun: Sendable {
     public var report: TradingReport
+    /// Market events: feed messages read (decoded and applied to the books).
     public var messages = 0
     public var decodeErrors = 0
+    /// Market updates the desk stepped on (a subset of `deskInputs`).
     public var marketInputs = 0
+    /// Every input the coordinator sequenced: market updates, fills, closures.
+    public var deskInputs = 0
+    /// Wall-clock seconds of the loop (feed already in memory).
     public var seconds = 0.0
     public var journalDirectory: String?
     public var lastSequence: UInt64 = 0
+    /// Market events (feed messages) per second.
     public var eventsPerSecond: Double { seconds > 0 ? Double(messages) / seconds : 0 }
+    /// Coordinator inputs per second.
+    public var deskInputsPerSecond: Double { seconds > 0 ? Double(deskInputs) / seconds : 0 }
 }
 
 /// Runs a recorded ITCH day (2-byte length framing) through the books and a coordinator, on
@@ -248,9 +263,7 @@ public final class Backtest {
             guard !tracker.changes.intersection(wanted).isEmpty, let s = desk.symbol(locate: tracker.locate.rawValue),
                   frame.bytes.count >= 11
             else { continue }
-            let p = frame.bytes
-            var t: UInt64 = 0
-            for i in 5..<11 { t = t << 8 | UInt64(p[i]) }  // 6-byte big-endian timestamp
+            let t = _itchTimestamp(frame.bytes)
             last = t
             guard let u = books.marketUpdate(tracker.locate, sequence: UInt64(messages), exchangeTime: Timestamp(t),
                                              receiveTime: t, changes: tracker.changes)
@@ -261,7 +274,7 @@ public final class Backtest {
             unusedAsk[i] = u.bestAsk.qty
             closeOpen(symbol: s, time: t)
             match(time: t)
-            coordinator.consume(.market(u))
+            coordinator.consume(market: u)
             match(time: t)
         }
         closeOpen(symbol: nil, time: last)
@@ -276,6 +289,7 @@ public final class Backtest {
         run.messages = messages
         run.decodeErrors = errors
         run.marketInputs = coordinator.counters.marketInputs
+        run.deskInputs = coordinator.counters.inputs
         run.seconds = _monotonicSeconds() - start
         run.journalDirectory = journal?.writer.directory
         run.lastSequence = coordinator.lastSequence
@@ -285,6 +299,7 @@ public final class Backtest {
 
     /// Closes the open orders of `symbol` (all symbols when nil), oldest first.
     func closeOpen(symbol: SymbolID?, time: UInt64) {
+        guard coordinator.openOrderCount > 0 else { return }  // the common case: nothing open
         closing.removeAll(keepingCapacity: true)
         for k in 0..<coordinator.openOrderCount {
             let o = coordinator.openOrder(k)
@@ -298,6 +313,7 @@ public final class Backtest {
 
     /// Matches every order sent since the last call (and those the fills provoke).
     func match(time: UInt64) {
+        guard coordinator.hasOutgoing || coordinator.cancelAllRequested else { return }
         var n = 0
         while n < maxOrdersPerUpdate, let o = coordinator.nextOutgoing() {
             n += 1
@@ -339,7 +355,13 @@ public enum CoordinatorReplay {
         mutating func apply(_ record: JournalRecord) {
             guard error == nil else { return }
             do {
-                if let input = try CoordinatorCodec.decode(record) { coordinator.consume(input) }
+                if record.type == .coordinatorMarket {
+                    // The common record: straight to the coordinator, no `DeskInput` round trip.
+                    coordinator.consume(market: try CoordinatorCodec.decodeMarket(sequence: record.sequence,
+                                                                                  payload: record.payload))
+                } else if let input = try CoordinatorCodec.decode(record) {
+                    coordinator.consume(input)
+                }
             } catch {
                 self.error = error
             }
