@@ -6,7 +6,7 @@ QUORUM := .build/release/quorum
 # The ThreadSanitizer build lives apart from the normal one.
 TSAN_SCRATCH := .build-tsan
 
-.PHONY: all bootstrap build interop demo test test-unit test-tsan soak bench bench-check bench-tick-to-trade bench-rings bench-baselines clean
+.PHONY: all bootstrap build interop demo test test-unit test-tsan soak bench bench-check bench-tick-to-trade bench-rings bench-baselines bench-nautilus bench-replay clean
 
 all: build
 
@@ -84,6 +84,35 @@ bench-rings: build
 # prints the ratios against issue 2's targets (tools/baselines/compare).
 bench-baselines: build
 	tools/baselines/compare
+
+# Quorum's backtest beside nautilus_trader's BacktestEngine (an EMA cross per instrument)
+# on the same generated ITCH day: nautilus gets the quote and trade ticks Quorum's books
+# rebuilt (`quorum backtest --export-ticks`). Installs nautilus-trader into a venv under
+# .build on first use (PyPI; the 1.221.0 wheel supports CPython 3.11).
+NAUTILUS_VENV := .build/nautilus-venv
+NAUTILUS_VERSION ?= 1.221.0
+NAUTILUS_DAY ?= .build/bench-day.itch
+NAUTILUS_MESSAGES ?= 1000000
+$(NAUTILUS_VENV)/.installed:
+	python3 -m venv $(NAUTILUS_VENV)
+	$(NAUTILUS_VENV)/bin/pip install --quiet nautilus-trader==$(NAUTILUS_VERSION)
+	touch $@
+
+bench-nautilus: build $(NAUTILUS_VENV)/.installed
+	$(QUORUM) itch generate --symbols 50 --messages $(NAUTILUS_MESSAGES) --seed 7 --out $(NAUTILUS_DAY)
+	$(NAUTILUS_VENV)/bin/python tools/baselines/nautilus_ema_cross.py $(NAUTILUS_DAY) --quorum $(QUORUM)
+
+# A >= 10M-record coordinator journal (a 13.5M-message generated day through the default
+# team with level changes on: 10.19M records, 2.7 GB) and the time `quorum replay --verify`
+# takes to rebuild it from the first record and check all 1019 checkpoints.
+REPLAY_DAY ?= .build/bench-replay-day.itch
+REPLAY_JOURNAL ?= .build/bench-replay-journal
+REPLAY_MESSAGES ?= 13500000
+bench-replay: build
+	$(QUORUM) itch generate --symbols 50 --messages $(REPLAY_MESSAGES) --seed 11 --out $(REPLAY_DAY)
+	rm -rf $(REPLAY_JOURNAL)
+	$(QUORUM) backtest --feed $(REPLAY_DAY) --levels --journal $(REPLAY_JOURNAL) | head -2
+	$(QUORUM) replay $(REPLAY_JOURNAL) --verify | head -1
 
 clean:
 	rm -rf .build $(TSAN_SCRATCH) Benchmarks/.build

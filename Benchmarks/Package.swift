@@ -103,6 +103,19 @@ let package = Package(
             path: "Benchmarks/NetBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The whole backtest loop per feed message: books, the default team's desk step, the
+        // fill model and the coordinator (malloc 0 in steady state).
+        .executableTarget(
+            name: "BacktestBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "QuorumEngine", package: "Quorum"),
+                .product(name: "QuorumMarketTools", package: "Quorum"),
+                .product(name: "QuorumWire", package: "Quorum"),
+            ],
+            path: "Benchmarks/BacktestBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The same publisher path as a plain program (quick figure, callgrind).
         .executableTarget(
             name: "ExchangeThroughput",

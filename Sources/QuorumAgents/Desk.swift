@@ -48,7 +48,10 @@ public final class Desk {
     /// Analysts, then regime, correlation, portfolio, execution, risk, supervisor, team leads.
     public let agentCount: Int
 
-    @exclusivity(unchecked) var analysts: [AnalystSlot]
+    /// The analysts, owned here for the desk's life (custom ones are called through this).
+    let analystAgents: [any Agent]
+    /// Unretained views of `analystAgents` for dispatch (see `AnalystSlot`).
+    let analysts: [AnalystSlot]
     public let regime: RegimeAgent
     public let correlation: CorrelationAgent
     public let portfolio: PortfolioAgent
@@ -79,9 +82,19 @@ public final class Desk {
     let locateToSymbol: [Int16]
     let teamOfSymbol: [Int]
     let analystsOf: [[Int]]
+    /// `analystsOf` flattened: symbol s's analysts are `coverList[coverStart[s]..<coverStart[s + 1]]`
+    /// (one array read per step instead of a nested array's retain and release).
+    let coverList: [Int]
+    let coverStart: [Int]
     let covers: [Bool]
     let asksCorrelation: [Bool]
     @exclusivity(unchecked) var cursors: [Scratchpad.Cursor]
+    /// The risk engine's covariance (a `let` all the way down), held directly: reaching it
+    /// through `risk.engine.risk` retained and released three objects per evaluation.
+    let covariance: EWMACovariance
+    /// `scratchpad.published` when the last delivery pass started: while it is unchanged
+    /// every reader has seen every entry, and a pass would do nothing.
+    @exclusivity(unchecked) var deliveredFrom: UInt64 = 0
     let output: AgentOutput
 
     @exclusivity(unchecked) var position: [Int64]
@@ -131,25 +144,39 @@ public final class Desk {
         analystCount = config.analysts.count
         agentCount = analystCount + 6 + config.teams.count
 
-        var built: [AnalystSlot] = []
+        var built: [any Agent] = []
+        var slots: [AnalystSlot] = []
         for (i, a) in config.analysts.enumerated() {
             let id = AgentID(i)
             let p = a.parameters
             switch a.kind {
-            case .trend: built.append(.trend(Analyst<TrendStrategy>(id: id, symbolCount: n, parameters: p)))
-            case .rsi: built.append(.rsi(Analyst<RSIStrategy>(id: id, symbolCount: n, parameters: p)))
-            case .bollinger: built.append(.bollinger(Analyst<BollingerStrategy>(id: id, symbolCount: n, parameters: p)))
-            case .vwap: built.append(.vwap(Analyst<VWAPStrategy>(id: id, symbolCount: n, parameters: p)))
-            case .imbalance: built.append(.imbalance(Analyst<ImbalanceStrategy>(id: id, symbolCount: n, parameters: p)))
-            case .breakout: built.append(.breakout(Analyst<BreakoutStrategy>(id: id, symbolCount: n, parameters: p)))
+            case .trend:
+                let x = Analyst<TrendStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.trend(.passUnretained(x)))
+            case .rsi:
+                let x = Analyst<RSIStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.rsi(.passUnretained(x)))
+            case .bollinger:
+                let x = Analyst<BollingerStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.bollinger(.passUnretained(x)))
+            case .vwap:
+                let x = Analyst<VWAPStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.vwap(.passUnretained(x)))
+            case .imbalance:
+                let x = Analyst<ImbalanceStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.imbalance(.passUnretained(x)))
+            case .breakout:
+                let x = Analyst<BreakoutStrategy>(id: id, symbolCount: n, parameters: p)
+                built.append(x); slots.append(.breakout(.passUnretained(x)))
             case .custom:
                 guard let agent = custom(id, a), agent.id == id else {
                     throw .invalid(field: "desk.analysts[\(i)].kind", value: "custom", reason: "no custom agent with id \(i) supplied")
                 }
-                built.append(.custom(agent))
+                built.append(agent); slots.append(.custom)
             }
         }
-        analysts = built
+        analystAgents = built
+        analysts = slots
         let na = analystCount
         regime = RegimeAgent(id: AgentID(na), symbolCount: n, parameters: config.regime)
         correlation = CorrelationAgent(id: AgentID(na + 1), risk: engine.risk, answersPerStep: config.correlationAnswersPerStep)
@@ -192,8 +219,13 @@ public final class Desk {
         }
         covers = cov
         analystsOf = of
+        coverList = of.flatMap { $0 }
+        var start = [0]
+        for list in of { start.append(start[start.count - 1] + list.count) }
+        coverStart = start
         asksCorrelation = config.analysts.map(\.asksCorrelation)
         cursors = Array(repeating: Scratchpad.Cursor(), count: agentCount)
+        covariance = engine.risk.covariance
         output = AgentOutput(capacity: 16)
         position = Array(repeating: 0, count: n)
         target = Array(repeating: 0, count: n)
@@ -216,7 +248,7 @@ public final class Desk {
         return orders[i]
     }
     /// The analyst agent with id `a` (for inspection).
-    public func analyst(_ a: AgentID) -> any Agent { analysts[a.index].agent }
+    public func analyst(_ a: AgentID) -> any Agent { analystAgents[a.index] }
 
     // MARK: - Inputs
 
@@ -254,10 +286,21 @@ public final class Desk {
         output.reset()
         regime.onMarket(u, ctx, into: output)
         collect(from: regime.id)
-        for a in analystsOf[i] where isolation.isActive(AgentID(a)) {
+        // The regime agent may have moved the symbol's regime; nothing in the loop below
+        // changes it or the position, so one context serves every analyst.
+        let actx = AgentContext(time: now, symbol: s, mid: m, regime: regime.regime(s), position: position[i])
+        var k = coverStart[i]
+        let end = coverStart[i + 1]
+        while k < end {
+            let a = coverList[k]
+            k += 1
+            guard isolation.isActive(AgentID(a)) else { continue }
             output.reset()
-            analysts[a].onMarket(u, AgentContext(time: now, symbol: s, mid: m, regime: regime.regime(s), position: position[i]),
-                                 into: output)
+            if analysts[a].isCustom {
+                analystAgents[a].onMarket(u, actx, into: output)
+            } else {
+                analysts[a].onMarket(u, actx, into: output)
+            }
             collect(from: AgentID(a))
         }
         workDelegations(s)
@@ -285,7 +328,8 @@ public final class Desk {
         let ctx = AgentContext(time: now, symbol: s, mid: mid[s.index], regime: regime.regime(s), position: position[s.index])
         for a in analystsOf[s.index] where isolation.isActive(AgentID(a)) {
             output.reset()
-            analysts[a].onFill(f, ctx, into: output)
+            // Built-in analysts ignore fills; only custom agents are called.
+            if analysts[a].isCustom { analystAgents[a].onFill(f, ctx, into: output) }
             collect(from: AgentID(a))
         }
         deliverScratchpad()
@@ -334,6 +378,8 @@ public final class Desk {
 
     /// Validates and routes what the agent that just ran put into `output`.
     func collect(from a: AgentID) {
+        // Most calls find nothing: return before any set-up.
+        guard output.observationCount > 0 || output.signalCount > 0 else { return }
         var bad = 0
         var reason = InvalidOutput.wrongAgent
         for k in 0..<output.observationCount {
@@ -487,7 +533,8 @@ public final class Desk {
     /// Every agent reads the scratchpad entries it has not seen; the supervisor's directives
     /// take effect.
     func deliverScratchpad() {
-        guard scratchpad.published > 0 else { return }
+        guard scratchpad.published > 0, scratchpad.published != deliveredFrom else { return }
+        deliveredFrom = scratchpad.published
         while let e = scratchpad.read(&cursors[supervisor.id.index]) {
             output.reset()
             supervisor.onScratchpad(e, into: output)
@@ -501,7 +548,7 @@ public final class Desk {
             guard analysts[a].isCustom else { cursors[a].next = scratchpad.published; continue }
             while let e = scratchpad.read(&cursors[a]) {
                 output.reset()
-                analysts[a].onScratchpad(e, into: output)
+                analystAgents[a].onScratchpad(e, into: output)
                 collect(from: AgentID(a))
             }
         }
@@ -526,7 +573,8 @@ public final class Desk {
 
     func updateMode() {
         var quarantinedAnalysts = 0
-        for a in 0..<analystCount where isolation.isQuarantined(AgentID(a)) && !isolation.isActive(AgentID(a)) {
+        for a in 0..<(isolation.quarantinedCount > 0 ? analystCount : 0)
+        where isolation.isQuarantined(AgentID(a)) && !isolation.isActive(AgentID(a)) {
             // A quarantined primary with an active backup still has coverage.
             if !hasActiveBackup(a) { quarantinedAnalysts += 1 }
         }
@@ -639,7 +687,7 @@ public final class Desk {
 
     /// σ for sizing: the risk engine's EWMA volatility when it has data, else the regime agent's.
     func volatility(_ s: SymbolID) -> Double {
-        let v = risk.engine.risk.covariance.volatility(s.index)
+        let v = covariance.volatility(s.index)
         return v > 0 ? v : regime.volatility(s)
     }
 

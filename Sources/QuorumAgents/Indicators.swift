@@ -194,7 +194,11 @@ public struct RollingExtremes: Sendable {
     /// Lowest of the last `window` values (+∞ when empty).
     public var low: Double { minCount > 0 ? minVal[minHead] : .infinity }
 
-    @inline(__always) func slot(_ head: Int, _ k: Int) -> Int { (head + k) % window }
+    /// (head + k) mod window for head < window and k ≤ window, without a division.
+    @inline(__always) func slot(_ head: Int, _ k: Int) -> Int {
+        let x = head + k
+        return x >= window ? x - window : x
+    }
 
     public mutating func update(_ x: Double) {
         let s = seen

@@ -24,7 +24,8 @@ public struct BacktestSetup: Sendable, Equatable {
     public var locates: [UInt16] = []
     /// Display names, one per locate.
     public var names: [String] = []
-    public var maxSymbols = 8
+    /// Symbols picked from the feed when `locates` is empty: the default team trades 20.
+    public var maxSymbols = 20
     public var capital = 1_000_000.0
     public var checkpointEvery = 10_000
     public var sampleNanos: UInt64 = 1_000_000_000
@@ -171,15 +172,29 @@ public enum BacktestError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// What a backtest did besides the trading report: feed figures and timing.
+///
+/// What counts as a **market event**: one feed message the backtest processes — every ITCH
+/// message decoded and applied to the books, whichever symbol it is for — the unit
+/// nautilus_trader counts as a data event. A **desk input** is one input the coordinator
+/// sequences: a market update for a traded symbol (a BBO change or a trade, or any level
+/// with `levelChanges`), a fill or an order closure.
 public struct BacktestRun: Sendable {
     public var report: TradingReport
+    /// Market events: feed messages read (decoded and applied to the books).
     public var messages = 0
     public var decodeErrors = 0
+    /// Market updates the desk stepped on (a subset of `deskInputs`).
     public var marketInputs = 0
+    /// Every input the coordinator sequenced: market updates, fills, closures.
+    public var deskInputs = 0
+    /// Wall-clock seconds of the loop (feed already in memory).
     public var seconds = 0.0
     public var journalDirectory: String?
     public var lastSequence: UInt64 = 0
+    /// Market events (feed messages) per second.
     public var eventsPerSecond: Double { seconds > 0 ? Double(messages) / seconds : 0 }
+    /// Coordinator inputs per second.
+    public var deskInputsPerSecond: Double { seconds > 0 ? Double(deskInputs) / seconds : 0 }
 }
 
 /// Runs a recorded ITCH day (2-byte length framing) through the books and a coordinator, on
@@ -269,55 +284,62 @@ public final class Backtest {
         return s
     }
 
+    /// A fresh cursor for `process(_:_:)`: empty books, no messages seen.
+    public func makeCursor() -> BacktestCursor { BacktestCursor(levelChanges: setup.levelChanges) }
+
+    /// One feed message through the books and, if it moved a traded symbol (its best bid/offer
+    /// or a trade; any level with `levelChanges`), the desk: closures of the symbol's open
+    /// orders, matching, the coordinator's step, matching what it sent. The loop of `run`,
+    /// exposed for benchmarks and tools that feed messages one at a time.
+    /// - Complexity: the books' apply plus, for a market update, the coordinator's step; no
+    ///   allocation in steady state.
+    @inline(__always)
+    public func process(_ bytes: UnsafeRawBufferPointer, _ c: inout BacktestCursor) {
+        c.messages += 1
+        c.tracker.reset()
+        do {
+            try c.books.apply(bytes: bytes, sequence: UInt64(c.messages), &c.tracker)
+        } catch {
+            c.decodeErrors += 1
+            return
+        }
+        guard !c.tracker.changes.intersection(c.wanted).isEmpty, let s = coordinator.desk.symbol(locate: c.tracker.locate.rawValue),
+              bytes.count >= 11
+        else { return }
+        let t = _itchTimestamp(bytes)
+        c.lastTime = t
+        guard let u = c.books.marketUpdate(c.tracker.locate, sequence: UInt64(c.messages), exchangeTime: Timestamp(t),
+                                           receiveTime: t, changes: c.tracker.changes)
+        else { return }
+        let i = s.index
+        quote[i] = (u.bestBid, u.bestAsk)
+        unusedBid[i] = u.bestBid.qty
+        unusedAsk[i] = u.bestAsk.qty
+        closeOpen(symbol: s, time: t)
+        match(time: t)
+        coordinator.consume(market: u)
+        match(time: t)
+    }
+
     /// Runs the whole feed; `progress(messages, bytesDone)` is called every 64 Ki messages.
     /// - Throws: `BacktestError.journal` if the journal failed.
     public func run(feed: UnsafeRawBufferPointer, progress: ((Int, Int) -> Void)? = nil) throws(BacktestError) -> BacktestRun {
         let start = _monotonicSeconds()
-        var books = BookManager()
-        var tracker = BookChangeTracker()
+        var cursor = makeCursor()
         var reader = ITCHDayFile.Reader(feed)
-        var messages = 0, errors = 0
-        var last: UInt64 = 0
-        let wanted: BookChanges = setup.levelChanges ? [.bestBidOffer, .trade, .levels] : [.bestBidOffer, .trade]
-        let desk = coordinator.desk
         while true {
             let frame: (offset: Int, bytes: UnsafeRawBufferPointer)
             do {
                 guard let f = try reader.next() else { break }
                 frame = f
             } catch {
-                errors += 1
+                cursor.decodeErrors += 1
                 break
             }
-            messages += 1
-            if messages & 0xFFFF == 0 { progress?(messages, frame.offset) }
-            tracker.reset()
-            do {
-                try books.apply(bytes: frame.bytes, sequence: UInt64(messages), &tracker)
-            } catch {
-                errors += 1
-                continue
-            }
-            guard !tracker.changes.intersection(wanted).isEmpty, let s = desk.symbol(locate: tracker.locate.rawValue),
-                  frame.bytes.count >= 11
-            else { continue }
-            let p = frame.bytes
-            var t: UInt64 = 0
-            for i in 5..<11 { t = t << 8 | UInt64(p[i]) }  // 6-byte big-endian timestamp
-            last = t
-            guard let u = books.marketUpdate(tracker.locate, sequence: UInt64(messages), exchangeTime: Timestamp(t),
-                                             receiveTime: t, changes: tracker.changes)
-            else { continue }
-            let i = s.index
-            quote[i] = (u.bestBid, u.bestAsk)
-            unusedBid[i] = u.bestBid.qty
-            unusedAsk[i] = u.bestAsk.qty
-            closeOpen(symbol: s, time: t)
-            match(time: t)
-            coordinator.consume(.market(u))
-            match(time: t)
+            process(frame.bytes, &cursor)
+            if cursor.messages & 0xFFFF == 0 { progress?(cursor.messages, frame.offset) }
         }
-        closeOpen(symbol: nil, time: last)
+        closeOpen(symbol: nil, time: cursor.lastTime)
         coordinator.checkpoint()
         if let journal {
             do { try journal.finish() } catch { throw .journal("\(error)") }
@@ -326,9 +348,10 @@ public final class Backtest {
             throw .journal("\(coordinator.counters.journalFailures) records could not be journaled")
         }
         var run = BacktestRun(report: TradingReport(coordinator: coordinator, setup: setup))
-        run.messages = messages
-        run.decodeErrors = errors
+        run.messages = cursor.messages
+        run.decodeErrors = cursor.decodeErrors
         run.marketInputs = coordinator.counters.marketInputs
+        run.deskInputs = coordinator.counters.inputs
         run.seconds = _monotonicSeconds() - start
         run.journalDirectory = journal?.writer.directory
         run.lastSequence = coordinator.lastSequence
@@ -338,6 +361,7 @@ public final class Backtest {
 
     /// Closes the open orders of `symbol` (all symbols when nil), oldest first.
     func closeOpen(symbol: SymbolID?, time: UInt64) {
+        guard coordinator.openOrderCount > 0 else { return }  // the common case: nothing open
         closing.removeAll(keepingCapacity: true)
         for k in 0..<coordinator.openOrderCount {
             let o = coordinator.openOrder(k)
@@ -351,6 +375,7 @@ public final class Backtest {
 
     /// Matches every order sent since the last call (and those the fills provoke).
     func match(time: UInt64) {
+        guard coordinator.hasOutgoing || coordinator.cancelAllRequested else { return }
         var n = 0
         while n < maxOrdersPerUpdate, let o = coordinator.nextOutgoing() {
             n += 1
@@ -374,6 +399,24 @@ public final class Backtest {
     }
 }
 
+/// Where a backtest is in its feed: the books the messages built and what was counted.
+/// Made by `Backtest.makeCursor()`, advanced by `Backtest.process(_:_:)`.
+public struct BacktestCursor: ~Copyable {
+    var books = BookManager()
+    var tracker = BookChangeTracker()
+    let wanted: BookChanges
+    /// Feed messages processed (market events).
+    public internal(set) var messages = 0
+    /// Messages the books refused (decode errors, unknown references).
+    public internal(set) var decodeErrors = 0
+    /// Exchange time of the last market update.
+    public internal(set) var lastTime: UInt64 = 0
+
+    init(levelChanges: Bool) {
+        wanted = levelChanges ? [.bestBidOffer, .trade, .levels] : [.bestBidOffer, .trade]
+    }
+}
+
 /// Replays a coordinator journal through a fresh desk.
 public enum CoordinatorReplay {
     public struct Result: Sendable {
@@ -384,6 +427,8 @@ public enum CoordinatorReplay {
         public var firstMismatch: (sequence: UInt64, expected: UInt64, actual: UInt64)?
         public var mismatches = 0
         public var lastSequence: UInt64 = 0
+        /// Wall-clock seconds from opening the journal to the verified state.
+        public var seconds = 0.0
     }
 
     struct Replayer: JournalReplayer {
@@ -392,7 +437,13 @@ public enum CoordinatorReplay {
         mutating func apply(_ record: JournalRecord) {
             guard error == nil else { return }
             do {
-                if let input = try CoordinatorCodec.decode(record) { coordinator.consume(input) }
+                if record.type == .coordinatorMarket {
+                    // The common record: straight to the coordinator, no `DeskInput` round trip.
+                    coordinator.consume(market: try CoordinatorCodec.decodeMarket(sequence: record.sequence,
+                                                                                  payload: record.payload))
+                } else if let input = try CoordinatorCodec.decode(record) {
+                    coordinator.consume(input)
+                }
             } catch {
                 self.error = error
             }
@@ -408,6 +459,7 @@ public enum CoordinatorReplay {
     /// - Throws: `BacktestError` for a journal that is not a coordinator journal, is damaged,
     ///   or holds an undecodable input.
     public static func run(directory: String) throws(BacktestError) -> Result {
+        let start = _monotonicSeconds()
         var setupText: String?
         do {
             let reader = try JournalReader(directory: directory)
@@ -436,6 +488,7 @@ public enum CoordinatorReplay {
         result.mismatches = r.checkpointMismatches.count
         result.firstMismatch = r.checkpointMismatches.first
         result.lastSequence = r.lastSequence
+        result.seconds = _monotonicSeconds() - start
         return result
     }
 }

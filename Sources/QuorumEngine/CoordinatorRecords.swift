@@ -38,18 +38,7 @@ public enum CoordinatorCodec {
         var w = _PayloadCursor(buffer)
         switch input {
         case .market(let u):
-            w.u16(u.locate.rawValue); w.u64(u.stock.rawValue); w.u64(u.sequence); w.u64(u.exchangeTime.rawValue)
-            w.u64(u.receiveTime); w.u8(u.changes.rawValue)
-            w.u32(u.bestBid.price.rawValue); w.u64(u.bestBid.qty)
-            w.u32(u.bestAsk.price.rawValue); w.u64(u.bestAsk.qty)
-            for i in 0..<MarketUpdate.depth { w.u32(u.bids[i].price.rawValue); w.u64(u.bids[i].qty); w.u32(u.bids[i].orderCount) }
-            for i in 0..<MarketUpdate.depth { w.u32(u.asks[i].price.rawValue); w.u64(u.asks[i].qty); w.u32(u.asks[i].orderCount) }
-            w.u8(u.bidCount); w.u8(u.askCount)
-            let t = u.lastTrade
-            w.u32(t.price.rawValue); w.u64(t.qty); w.u8(t.restingSide.rawValue); w.u8(t.kind.rawValue)
-            w.u64(t.matchNumber.rawValue); w.u64(t.orderRef.rawValue); w.u8(t.printable ? 1 : 0)
-            w.u16(UInt16(bitPattern: u.imbalanceBasisPoints))
-            return (.coordinatorMarket, w.offset)
+            return (.coordinatorMarket, encode(market: u, into: buffer))
         case .fill(let f):
             w.u64(f.order); w.u16(f.symbol.rawValue); w.u8(UInt8(bitPattern: f.direction.rawValue))
             w.u64(UInt64(bitPattern: f.quantity)); w.u64(UInt64(bitPattern: f.priceTicks)); w.u64(f.time)
@@ -64,6 +53,25 @@ public enum CoordinatorCodec {
             w.u16(a.rawValue); w.u64(nanos); w.u64(t)
             return (.coordinatorOverrun, w.offset)
         }
+    }
+
+    /// The `coordinatorMarket` payload of `u` into `buffer` (at least `marketSize` bytes);
+    /// returns its length (`marketSize`).
+    /// - Complexity: O(1); no allocation.
+    public static func encode(market u: MarketUpdate, into buffer: UnsafeMutableRawPointer) -> Int {
+        var w = _PayloadCursor(buffer)
+        w.u16(u.locate.rawValue); w.u64(u.stock.rawValue); w.u64(u.sequence); w.u64(u.exchangeTime.rawValue)
+        w.u64(u.receiveTime); w.u8(u.changes.rawValue)
+        w.u32(u.bestBid.price.rawValue); w.u64(u.bestBid.qty)
+        w.u32(u.bestAsk.price.rawValue); w.u64(u.bestAsk.qty)
+        for i in 0..<MarketUpdate.depth { w.u32(u.bids[i].price.rawValue); w.u64(u.bids[i].qty); w.u32(u.bids[i].orderCount) }
+        for i in 0..<MarketUpdate.depth { w.u32(u.asks[i].price.rawValue); w.u64(u.asks[i].qty); w.u32(u.asks[i].orderCount) }
+        w.u8(u.bidCount); w.u8(u.askCount)
+        let t = u.lastTrade
+        w.u32(t.price.rawValue); w.u64(t.qty); w.u8(t.restingSide.rawValue); w.u8(t.kind.rawValue)
+        w.u64(t.matchNumber.rawValue); w.u64(t.orderRef.rawValue); w.u8(t.printable ? 1 : 0)
+        w.u16(UInt16(bitPattern: u.imbalanceBasisPoints))
+        return w.offset
     }
 
     /// The input a record holds; nil for a record that is not an input (session, checkpoint,
@@ -90,22 +98,7 @@ public enum CoordinatorCodec {
         }
         switch type {
         case .coordinatorMarket:
-            var r = try need(marketSize)
-            var u = MarketUpdate()
-            u.locate = StockLocate(r.u16()); u.stock = Stock(rawValue: r.u64()); u.sequence = r.u64()
-            u.exchangeTime = Timestamp(r.u64()); u.receiveTime = r.u64(); u.changes = BookChanges(rawValue: r.u8())
-            u.bestBid = BookQuote(price: Price(r.u32()), qty: r.u64())
-            u.bestAsk = BookQuote(price: Price(r.u32()), qty: r.u64())
-            for i in 0..<MarketUpdate.depth { u.bids[i] = DepthLevel(price: Price(r.u32()), qty: r.u64(), orderCount: r.u32()) }
-            for i in 0..<MarketUpdate.depth { u.asks[i] = DepthLevel(price: Price(r.u32()), qty: r.u64(), orderCount: r.u32()) }
-            u.bidCount = r.u8(); u.askCount = r.u8()
-            let price = Price(r.u32()), qty = r.u64(), side = Side(rawValue: r.u8())
-            guard let kind = TradeKind(rawValue: r.u8()) else { throw bad("trade kind out of range") }
-            let match = MatchNumber(rawValue: r.u64()), ref = OrderRef(rawValue: r.u64()), printable = r.u8() != 0
-            u.lastTrade = TradeEvent(price: price, qty: qty, restingSide: side, kind: kind, matchNumber: match,
-                                     orderRef: ref, printable: printable)
-            u.imbalanceBasisPoints = Int16(bitPattern: r.u16())
-            return .market(u)
+            return .market(try decodeMarket(sequence: sequence, payload: p))
         case .coordinatorFill:
             var r = try need(fillSize)
             let order = r.u64(), s = SymbolID(rawValue: r.u16()), d = try direction(r.u8())
@@ -128,6 +121,36 @@ public enum CoordinatorCodec {
         default:
             return nil
         }
+    }
+
+    /// The `MarketUpdate` of a `coordinatorMarket` payload (replay's common record, decoded
+    /// without the `DeskInput` wrapper).
+    /// - Throws: `CoordinatorDecodeError` for a wrong length or trade kind.
+    /// - Complexity: O(1); no allocation.
+    public static func decodeMarket(sequence: UInt64, payload p: UnsafeRawBufferPointer) throws(CoordinatorDecodeError) -> MarketUpdate {
+        guard p.count == marketSize, let base = p.baseAddress else {
+            throw CoordinatorDecodeError(sequence: sequence, type: JournalRecordType.coordinatorMarket.rawValue,
+                                         reason: "payload is \(p.count) bytes, expected \(marketSize)")
+        }
+        var r = _PayloadReader(base)
+        var u = MarketUpdate()
+        u.locate = StockLocate(r.u16()); u.stock = Stock(rawValue: r.u64()); u.sequence = r.u64()
+        u.exchangeTime = Timestamp(r.u64()); u.receiveTime = r.u64(); u.changes = BookChanges(rawValue: r.u8())
+        u.bestBid = BookQuote(price: Price(r.u32()), qty: r.u64())
+        u.bestAsk = BookQuote(price: Price(r.u32()), qty: r.u64())
+        for i in 0..<MarketUpdate.depth { u.bids[i] = DepthLevel(price: Price(r.u32()), qty: r.u64(), orderCount: r.u32()) }
+        for i in 0..<MarketUpdate.depth { u.asks[i] = DepthLevel(price: Price(r.u32()), qty: r.u64(), orderCount: r.u32()) }
+        u.bidCount = r.u8(); u.askCount = r.u8()
+        let price = Price(r.u32()), qty = r.u64(), side = Side(rawValue: r.u8())
+        guard let kind = TradeKind(rawValue: r.u8()) else {
+            throw CoordinatorDecodeError(sequence: sequence, type: JournalRecordType.coordinatorMarket.rawValue,
+                                         reason: "trade kind out of range")
+        }
+        let match = MatchNumber(rawValue: r.u64()), ref = OrderRef(rawValue: r.u64()), printable = r.u8() != 0
+        u.lastTrade = TradeEvent(price: price, qty: qty, restingSide: side, kind: kind, matchNumber: match,
+                                 orderRef: ref, printable: printable)
+        u.imbalanceBasisPoints = Int16(bitPattern: r.u16())
+        return u
     }
 
     /// The event time an input carries (the record header's timestamp).

@@ -81,7 +81,12 @@ public final class RiskEngine {
                 portfolio.setMark(i, ticks: pendingMarks[i])
             }
         }
-        if applied { breakers.observeMaxCorrelation(risk.covariance.maxCorrelation().value, atNanos: t) }
+        // The O(n²) correlation scan only feeds the correlation breaker; with both of its
+        // thresholds at +∞ (switched off, as the backtest does) no value can move it.
+        let correlationWatched = breakers.config.correlationDegraded.isFinite || breakers.config.correlationEmergency.isFinite
+        if applied && correlationWatched {
+            breakers.observeMaxCorrelation(risk.covariance.maxCorrelation().value, atNanos: t)
+        }
         gate.mode = breakers.mode
         return applied
     }

@@ -31,7 +31,7 @@ struct BacktestCommand: ParsableCommand {
     @Option(name: .long, help: "New directory for the journal (default: journal/backtest-<time>).")
     var journal: String?
     @Option(name: .long, help: "Trade the N most active symbols of the feed.")
-    var symbols: Int = 8
+    var symbols: Int = BacktestSetup().maxSymbols
     @Option(name: .long, parsing: .upToNextOption, help: "Trade exactly these locate codes.")
     var locates: [UInt16] = []
     @Option(name: .customLong("checkpoint-every"), help: "Inputs between checkpoint records.")
@@ -46,6 +46,9 @@ struct BacktestCommand: ParsableCommand {
     var json = false
     @Option(name: .long, help: "Config file whose [desk], [[teams]] and [[agents]] define the team (default: the built-in team).")
     var config: String?
+    @Option(name: .customLong("export-ticks"),
+            help: "Write the market updates the desk would step on (48-byte rows, see BacktestTick) and exit without trading.")
+    var exportTicks: String?
 
     func validate() throws {
         guard symbols >= 1 && symbols <= 4096 else { throw ValidationError("--symbols must be in 1...4096") }
@@ -80,6 +83,15 @@ struct BacktestCommand: ParsableCommand {
             setup.sampleNanos = sampleMs * 1_000_000
             setup.levelChanges = levels
             setup = Backtest.chooseSymbols(setup, feed: file.bytes)
+            if let exportTicks {
+                let (ticks, messages) = Backtest.ticks(setup: setup, feed: file.bytes)
+                let o = try OutputFile(path: exportTicks)
+                try ticks.withUnsafeBytes { try o.write($0) }
+                try o.close()
+                print("ticks \(exportTicks): \(ticks.count) market updates of \(setup.locates.count) symbols "
+                      + "(locates \(setup.locates.map(String.init).joined(separator: ","))) from \(messages) messages")
+                return
+            }
             let dir = journal ?? "journal/backtest-\(time(nil))"
             let backtest = try Backtest(setup: setup, journalDirectory: dir)
             var meter = ProgressLine("backtest \(feed)", total: 0)
@@ -89,8 +101,9 @@ struct BacktestCommand: ParsableCommand {
                 print(result.report.json)
             } else {
                 print("feed \(feed): \(result.messages) messages, \(result.decodeErrors) errors, "
-                      + "\(result.marketInputs) market updates in \(String(format: "%.2f", result.seconds)) s "
-                      + "(\(Int(result.eventsPerSecond)) messages/s)")
+                      + "\(result.marketInputs) market updates in \(String(format: "%.3f", result.seconds)) s; "
+                      + "\(Int(result.eventsPerSecond)) market events/s (feed messages), "
+                      + "\(Int(result.deskInputsPerSecond)) desk inputs/s (\(result.deskInputs) inputs)")
                 print("journal \(dir): \(result.lastSequence) records\n")
                 print(result.report.render(), terminator: "")
             }

@@ -30,7 +30,8 @@ struct ReplayCommand: ParsableCommand {
         if json {
             print(result.report.json)
         } else {
-            print("replayed \(result.recordsApplied) records to sequence \(result.lastSequence); "
+            print("replayed \(result.recordsApplied) records to sequence \(result.lastSequence) in "
+                  + "\(String(format: "%.3f", result.seconds)) s; "
                   + "\(result.checkpointsChecked) checkpoints checked, \(result.mismatches) mismatched\n")
             print(result.report.render(), terminator: "")
         }

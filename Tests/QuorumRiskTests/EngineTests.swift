@@ -69,3 +69,39 @@ struct BulkRemarkTests {
         #expect(a.markTicks(3) == 1_000_000 + 3 * 1234)
     }
 }
+
+@Suite("RiskEngine: the correlation scan runs only for a live correlation breaker")
+struct CorrelationScanTests {
+    func engine(_ breakers: BreakerConfig) throws -> RiskEngine {
+        let config = try RiskConfig(instrumentCapacity: 2, lambda: 0.94, pnlWindow: 10)
+        let e = try RiskEngine(config: config, capital: 1_000_000, sectors: [0, 0], teams: [0, 0],
+                               limits: .unlimited(instruments: 2), breakers: breakers)
+        e.onMid(0, ticks: 1_000_000); e.onMid(1, ticks: 500_000)
+        e.onClockTick(atNanos: 1)
+        e.onMid(0, ticks: 1_100_000); e.onMid(1, ticks: 550_000)  // both +10%: correlation 1
+        #expect(e.onClockTick(atNanos: 2))
+        return e
+    }
+
+    @Test("both thresholds at +infinity: the breaker is never fed (no value, stays normal)")
+    func switchedOff() throws {
+        var b = BreakerConfig()
+        b.correlationDegraded = .infinity
+        let e = try engine(b)
+        let s = e.breakers.status(.correlationSpike)
+        #expect(s.state == .normal)
+        #expect(s.lastValue.isNaN, "no correlation was computed for a breaker that cannot trip")
+        #expect(e.gate.mode == .normal)
+    }
+
+    @Test("finite thresholds: still fed, and it trips")
+    func switchedOn() throws {
+        var b = BreakerConfig()
+        b.correlationDegraded = 0.95
+        b.correlationEmergency = 0.99
+        let e = try engine(b)
+        let s = e.breakers.status(.correlationSpike)
+        #expect(abs(s.lastValue - 1) < 1e-9)
+        #expect(s.state == .emergency)
+    }
+}
