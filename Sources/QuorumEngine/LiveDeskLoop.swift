@@ -86,6 +86,13 @@ public final class LiveDeskLoop: Loop {
     var pendingHead = 0
     var pendingCount = 0
     public private(set) var commandsDropped = 0
+    /// Conflation: the updates taken off the ring in one turn, newest per symbol, and the
+    /// symbols that have one, in the order their newest arrived.
+    let latest: UnsafeMutableBufferPointer<MarketUpdate>
+    let queuedAt: UnsafeMutableBufferPointer<Int32>  // position in `queued`, or -1
+    let queued: UnsafeMutableBufferPointer<Int32>
+    /// Updates superseded by a newer one of the same symbol before the desk got to them.
+    public private(set) var updatesConflated: UInt64 = 0
     var turns: UInt64 = 0
     var lastStatusAt: UInt64 = 0
     var status = LiveDeskStatus()
@@ -97,12 +104,23 @@ public final class LiveDeskLoop: Loop {
         self.events = events
         self.orders = orders
         statusLock = status
+        let symbols = Swift.max(1, coordinator.desk.symbolCount)
+        latest = .allocate(capacity: symbols)
+        queuedAt = .allocate(capacity: symbols)
+        queuedAt.initialize(repeating: -1)
+        queued = .allocate(capacity: symbols)
+        queued.initialize(repeating: 0)
         pending = .allocate(capacity: Swift.max(16, pendingCapacity))
         pending.initialize(repeating: LiveOrderCommand(kind: .cancelAll, order: ChildOrder(
             id: 0, symbol: .none, direction: .flat, quantity: 0, limitTicks: 0, style: .immediate, time: 0), triggerReceiveNanos: 0))
     }
 
-    deinit { pending.deallocate() }
+    deinit {
+        pending.deallocate()
+        latest.deallocate()
+        queuedAt.deallocate()
+        queued.deallocate()
+    }
 
     public func poll() -> Int {
         if _frozen.load(ordering: .relaxed) { return 0 }
@@ -140,17 +158,62 @@ public final class LiveDeskLoop: Loop {
         }
         // Updates keep coming while draining: orders still working are priced off a live
         // book, so they fill or close rather than chase a stale price.
-        while n < 128, let u = market.pop() {
+        // When the desk fell behind, several updates of one symbol wait in the ring: only the
+        // newest is worth a decision (it carries the book as it is now, and the changes of
+        // the ones it supersedes), so the desk steps once per symbol per turn. A desk that
+        // keeps up takes one update at a time and nothing changes.
+        let count = takeUpdates(limit: 128)
+        for k in 0..<count {
+            let i = Int(queued[k])
+            queuedAt[i] = -1
+            let u = latest[i]
             let start = NetClock.now()
             coordinator.consume(.market(u))
             emit(trigger: u.receiveTime, deskStart: start)
             n &+= 1
-            if draining && freezeIfQuiet() { return n }
+            if draining && freezeIfQuiet() {
+                for j in (k + 1)..<count { queuedAt[Int(queued[j])] = -1 }
+                return n
+            }
         }
         work &+= n
         turns &+= 1
         if work == 0 || turns & 255 == 0 { maybePublish() }
         return work
+    }
+
+    /// Takes up to `limit` updates off the ring into `latest` (newest per symbol, with the
+    /// superseded ones' change flags) and lists their symbols in `queued`, ordered by the
+    /// arrival of each symbol's newest update. Returns how many symbols are listed.
+    func takeUpdates(limit: Int) -> Int {
+        var count = 0
+        var taken = 0
+        let desk = coordinator.desk
+        while taken < limit, let u = market.pop() {
+            taken &+= 1
+            guard let s = desk.symbol(locate: u.locate.rawValue) else { continue }  // the net loop sends traded ones only
+            let i = s.index
+            let at = Int(queuedAt[i])
+            if at >= 0 {
+                var merged = u
+                merged.changes.formUnion(latest[i].changes)
+                latest[i] = merged
+                updatesConflated &+= 1
+                // Its newest arrived last: move it to the end of the list.
+                for j in at..<(count &- 1) {
+                    queued[j] = queued[j &+ 1]
+                    queuedAt[Int(queued[j])] = Int32(j)
+                }
+                queued[count &- 1] = Int32(i)
+                queuedAt[i] = Int32(count &- 1)
+            } else {
+                latest[i] = u
+                queued[count] = Int32(i)
+                queuedAt[i] = Int32(count)
+                count &+= 1
+            }
+        }
+        return count
     }
 
     /// While draining: the first moment the coordinator holds no open order (so the venue
@@ -220,6 +283,7 @@ public final class LiveDeskLoop: Loop {
         status.mode = c.desk.mode.rawValue
         status.lastSequence = c.lastSequence
         status.journalFailures = UInt64(c.counters.journalFailures)
+        status.updatesConflated = updatesConflated
         for i in 0..<Swift.min(LiveDeskStatus.symbolSlots, c.symbols.count) { status.positions[i] = c.symbols[i].position }
         statusLock.write(status)
     }

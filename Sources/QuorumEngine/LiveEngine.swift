@@ -91,6 +91,8 @@ public struct LiveRun: Sendable {
     /// Child orders the desk wanted while stopping, kept from the venue (open in the
     /// coordinator's final state, and in the replayed one).
     public var withheldOrders: Int
+    /// Market updates the desk skipped for a newer one of the same symbol (it had fallen behind).
+    public var updatesConflated: UInt64 = 0
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
 }
@@ -284,11 +286,13 @@ public final class LiveEngine: @unchecked Sendable {
         var report = TradingReport(coordinator: coordinator, setup: setup)
         report.journal = journal.writer.directory
         let seconds = Double(NetClock.now() &- startedAt) / 1e9
-        return LiveRun(report: report, tickToTrade: TickToTradeFigures(netLoop.tickToTrade),
+        var run = LiveRun(report: report, tickToTrade: TickToTradeFigures(netLoop.tickToTrade),
                        deskToTrade: TickToTradeFigures(netLoop.deskToTrade), net: netLoop.counters,
                        session: netLoop.session?.counters ?? FIXSession.Counters(), seconds: seconds,
                        journalDirectory: journal.writer.directory, lastSequence: coordinator.lastSequence,
                        drained: drained, openOrders: coordinator.openOrderCount, withheldOrders: deskLoop.withheld, stateHash: coordinator.stateHash())
+        run.updatesConflated = deskLoop.updatesConflated
+        return run
     }
 }
 

@@ -106,6 +106,8 @@ import QuorumWire
     public var mode: UInt8 = 0
     public var lastSequence: UInt64 = 0
     public var journalFailures: UInt64 = 0
+    /// Market updates superseded by a newer one of the same symbol before the desk took them.
+    public var updatesConflated: UInt64 = 0
     /// Positions of the first `symbolSlots` symbols.
     public var positions: InlineArray<16, Int64> = InlineArray(repeating: 0)
     public init() {}

@@ -123,7 +123,7 @@ struct RunCommand: ParsableCommand {
             print(result.tickToTrade.render())
             print(result.deskToTrade.render("  of which after the desk took the update (desk step, ring hop, FIX submit;"))
             let n = result.net
-            print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped)), "
+            print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped), conflated by the desk \(result.updatesConflated)), "
                   + "gaps \(n.feedGaps) (re-requests \(n.feedRequests), lost \(n.messagesLost)); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "
                   + "execution reports \(n.executionReports), FIX logons \(n.logons), disconnects \(n.disconnects)")
             if let sim {
