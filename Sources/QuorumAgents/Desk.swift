@@ -379,7 +379,7 @@ public final class Desk {
     /// Validates and routes what the agent that just ran put into `output`.
     func collect(from a: AgentID) {
         // Most calls find nothing: return before any set-up.
-        guard output.observationCount > 0 || output.signalCount > 0 else { return }
+        guard output.observationCount > 0 || output.signalCount > 0 || output.setupCount > 0 else { return }
         var bad = 0
         var reason = InvalidOutput.wrongAgent
         for k in 0..<output.observationCount {

@@ -392,7 +392,12 @@ public final class Coordinator {
     func sample(_ t: UInt64) {
         if nextSample == 0 { nextSample = t + sampleNanos; return }
         guard t >= nextSample else { return }
-        pnlSeries.append(totalPnL)
+        let pnl = totalPnL
+        pnlSeries.append(pnl)
+        // The daily-loss and drawdown breakers watch equity; the coordinator is what knows
+        // it (cash and positions marked at the mids), once per sampling period of event time.
+        let engine = desk.risk.engine
+        engine.onEquity(engine.portfolio.capital + pnl, atNanos: t)
         nextSample = t - t % sampleNanos + sampleNanos
     }
 }

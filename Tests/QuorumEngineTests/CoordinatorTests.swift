@@ -103,3 +103,27 @@ struct CoordinatorTests {
         #expect(c.desk.counters.rejectedInputs == 3)
     }
 }
+
+@Suite("Coordinator: equity drives the loss breakers")
+struct CoordinatorEquityBreakerTests {
+    @Test("a loss past the daily-loss limits moves the breakers, sampled once per period of event time")
+    func lossTripsTheBreakers() throws {
+        let c = try oneSymbolCoordinator(sink: nil, checkpointEvery: 1_000)
+        let s = SymbolID(0)
+        let second: UInt64 = 1_000_000_000
+        c.consume(.market(quoteUpdate(bid: 999_900, ask: 1_000_100, t: second)))
+        // Long 5 000 at $100.00 on $1M capital.
+        c.consume(.fill(Fill(order: 1, symbol: s, direction: .long, quantity: 5_000, priceTicks: 1_000_000, time: second + 1)))
+        // The mid falls to $97.00: −$15 000, 1.5% of capital — past degraded (1%), short of emergency (2%).
+        c.consume(.market(quoteUpdate(bid: 969_900, ask: 970_100, t: second + 2)))
+        #expect(c.desk.risk.engine.breakers.mode == .normal)  // not sampled yet: same period
+        c.consume(.market(quoteUpdate(bid: 969_900, ask: 970_100, t: 2 * second + 1)))
+        #expect(abs(c.totalPnL + 15_000) < 0.01)
+        #expect(c.desk.risk.engine.breakers.mode == .degraded)
+        // $95.00: −$25 000, 2.5%: emergency at the next sample.
+        c.consume(.market(quoteUpdate(bid: 949_900, ask: 950_100, t: 3 * second + 1)))
+        #expect(c.desk.risk.engine.breakers.mode == .emergency)
+        c.consume(.market(quoteUpdate(bid: 949_900, ask: 950_100, t: 3 * second + 2)))
+        #expect(c.desk.mode == .emergency)
+    }
+}
