@@ -69,18 +69,43 @@ struct _LadderEntry {
     }
 }
 
+/// What a book keeps per side besides its ladder: the number of levels and the cached best.
+/// Indexed by side (0 bid, 1 ask) in memory rather than held in two named properties, so code
+/// that works on "the order's side" computes an address instead of branching on the side,
+/// which on a mixed flow is a coin toss for the branch predictor.
+@usableFromInline
+struct _SideState {
+    @usableFromInline var levelCount: Int
+    @usableFromInline var best: BookQuote
+
+    @inlinable @inline(__always)
+    init(levelCount: Int, best: BookQuote) {
+        self.levelCount = levelCount
+        self.best = best
+    }
+}
+
 /// All the memory of one book, allocated once and freed by `OrderBook.deinit`.
+///
+/// Per-side structures (ladders, level indexes, side state) are laid out side by side in one
+/// allocation each, bids first, so side `s`'s part is at `base + s × size`: no branch on the
+/// side anywhere on the hot path.
 @usableFromInline
 struct _UnsafeBookStorage {
     @usableFromInline let orders: UnsafeMutablePointer<_Order>
     @usableFromInline let orderCapacity: Int
     @usableFromInline let levels: UnsafeMutablePointer<_Level>
     @usableFromInline let levelCapacity: Int
-    /// `ladders[0]` bids, `ladders[1]` asks; each holds `levelsPerSide` entries.
-    @usableFromInline let ladders: (UnsafeMutablePointer<_LadderEntry>, UnsafeMutablePointer<_LadderEntry>)
+    /// The bid ladder's `levelsPerSide` entries, then the ask ladder's.
+    @usableFromInline let ladders: UnsafeMutablePointer<_LadderEntry>
     @usableFromInline let levelsPerSide: Int
-    /// `levelIndexes[0]` bids, `[1]` asks: ladder key → level handle (see `_LevelIndex`).
-    @usableFromInline let levelIndexes: (_LevelIndex, _LevelIndex)
+    /// The bid level index's slots, then the ask level index's (see `_LevelIndex`).
+    @usableFromInline let levelIndexSlots: UnsafeMutablePointer<_MapSlot>
+    /// Slots per side's level index (a power of two) and its hash shift.
+    @usableFromInline let levelIndexCapacity: Int
+    @usableFromInline let levelIndexShift: UInt64
+    /// `sides[0]` bids, `sides[1]` asks.
+    @usableFromInline let sides: UnsafeMutablePointer<_SideState>
 
     @usableFromInline
     init(config: BookConfig) {
@@ -90,8 +115,11 @@ struct _UnsafeBookStorage {
         levelCapacity = 2 * levelsPerSide
         orders = .allocate(capacity: orderCapacity)
         levels = .allocate(capacity: levelCapacity)
-        ladders = (.allocate(capacity: levelsPerSide), .allocate(capacity: levelsPerSide))
-        levelIndexes = (_LevelIndex(levelCapacity: levelsPerSide), _LevelIndex(levelCapacity: levelsPerSide))
+        ladders = .allocate(capacity: 2 * levelsPerSide)
+        levelIndexCapacity = _LevelIndex.capacity(levelCapacity: levelsPerSide)
+        levelIndexShift = UInt64(64 - levelIndexCapacity.trailingZeroBitCount)
+        levelIndexSlots = .allocate(capacity: 2 * levelIndexCapacity)
+        sides = .allocate(capacity: 2)
         // Touch everything now so first use on the hot path does not page-fault.
         for i in 0..<orderCapacity {
             (orders + i).initialize(to: _Order(ref: 0, price: 0, qty: 0, level: _nil, prev: _nil,
@@ -101,27 +129,30 @@ struct _UnsafeBookStorage {
             (levels + i).initialize(to: _Level(price: 0, orderCount: 0, qty: 0, head: _nil,
                                                tail: i + 1 < levelCapacity ? Int32(i + 1) : _nil))
         }
-        ladders.0.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: levelsPerSide)
-        ladders.1.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: levelsPerSide)
+        ladders.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: 2 * levelsPerSide)
+        levelIndexSlots.initialize(repeating: _MapSlot(tag: 0, handle: _nil), count: 2 * levelIndexCapacity)
+        sides.initialize(repeating: _SideState(levelCount: 0, best: .empty), count: 2)
     }
 
     @usableFromInline
     func deallocate() {
         orders.deallocate()
         levels.deallocate()
-        ladders.0.deallocate()
-        ladders.1.deallocate()
-        levelIndexes.0.deallocate()
-        levelIndexes.1.deallocate()
+        ladders.deallocate()
+        levelIndexSlots.deallocate()
+        sides.deallocate()
     }
 
+    /// Side `s`'s level index (0 bid, 1 ask): a view of its slots, built without a branch.
     @inlinable @inline(__always)
-    func levelIndex(_ side: Int) -> _LevelIndex {
-        side == 0 ? levelIndexes.0 : levelIndexes.1
+    func levelIndex(_ s: Int) -> _LevelIndex {
+        _LevelIndex(slots: levelIndexSlots + s &* levelIndexCapacity, capacity: levelIndexCapacity,
+                    shift: levelIndexShift)
     }
 
+    /// Side `s`'s ladder (0 bid, 1 ask).
     @inlinable @inline(__always)
-    func ladder(_ side: Int) -> UnsafeMutablePointer<_LadderEntry> {
-        side == 0 ? ladders.0 : ladders.1
+    func ladder(_ s: Int) -> UnsafeMutablePointer<_LadderEntry> {
+        ladders + s &* levelsPerSide  // &* : s is 0 or 1
     }
 }
