@@ -83,7 +83,8 @@ extension BookManager {
     @inlinable @inline(__always)
     func _hintedOrders(_ h: Int32) -> UnsafeMutablePointer<_Order> {
         // Unsigned: -1 (empty) is above every book, so the min picks the last one.
-        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(_table.orderShift), UInt32(_bookCount &- 1))
+        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(truncatingIfNeeded: _table.orderShift),
+                          UInt32(truncatingIfNeeded: _bookCount &- 1))
         return _books[Int(b)]._s.orders
     }
 
@@ -104,11 +105,13 @@ extension BookManager {
         // clamped into its pool (a `-1` link clamps to the pool's last entry), so a stale,
         // foreign or empty entry just hints some line of this book.
         let h = _table.slot(ref).handle
-        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(_table.orderShift), UInt32(_bookCount &- 1))
+        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(truncatingIfNeeded: _table.orderShift),
+                          UInt32(truncatingIfNeeded: _bookCount &- 1))
         let storage = _books[Int(b)]._s
         let o = storage.orders[Int(h & _table.orderMask)]
-        let lastLevel = UInt32(storage.levelCapacity &- 1)  // &- : at least 2 levels
-        let lastOrder = UInt32(storage.orderCapacity &- 1)  // &- : at least 2 orders
+        // Capacities fit in 32 bits (handles are Int32); truncating spares the range checks.
+        let lastLevel = UInt32(truncatingIfNeeded: storage.levelCapacity &- 1)  // &- : at least 2 levels
+        let lastOrder = UInt32(truncatingIfNeeded: storage.orderCapacity &- 1)  // &- : at least 2 orders
         let level = Swift.min(UInt32(bitPattern: o.level), lastLevel)
         let prev = Swift.min(UInt32(bitPattern: o.prev), lastOrder)
         let next = Swift.min(UInt32(bitPattern: o.next), lastOrder)

@@ -345,12 +345,17 @@ public struct OrderBook: ~Copyable {
             i -= 1
         }
         if i < 0 { return (0, false) }
-        var lo = 0
-        var hi = i + 1
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if ladder[mid].key < key { lo = mid + 1 } else { hi = mid }
+        // Branch-free lower bound over ladder[0...i]: each step keeps or advances `base` with
+        // a conditional move, so the loop runs ⌈log2 n⌉ times whatever the keys are and the
+        // predictor only has to learn the trip count, not a coin toss per step.
+        var base = 0
+        var n = i + 1
+        while n > 1 {
+            let half = n &>> 1
+            base = ladder[base &+ half].key < key ? base &+ half : base  // &+ : < n ≤ count
+            n &-= half
         }
+        let lo = base &+ (ladder[base].key < key ? 1 : 0)  // &+ : base ≤ i
         return (lo, lo <= i && ladder[lo].key == key)
     }
 

@@ -73,23 +73,32 @@ struct _LadderEntry {
 /// Indexed by side (0 bid, 1 ask) in memory rather than held in two named properties, so code
 /// that works on "the order's side" computes an address instead of branching on the side,
 /// which on a mixed flow is a coin toss for the branch predictor.
+///
+/// It also holds the side's ladder and level-index base addresses: fetching them with a load
+/// indexed by the side, rather than computing `base + s × size`, keeps the compiler from
+/// turning "× 0 or 1" back into a select that it may emit as a branch (it did, in `add`).
 @usableFromInline
 struct _SideState {
     @usableFromInline var levelCount: Int
     @usableFromInline var best: BookQuote
+    @usableFromInline let ladder: UnsafeMutablePointer<_LadderEntry>
+    @usableFromInline let levelIndexSlots: UnsafeMutablePointer<_MapSlot>
 
     @inlinable @inline(__always)
-    init(levelCount: Int, best: BookQuote) {
+    init(levelCount: Int, best: BookQuote, ladder: UnsafeMutablePointer<_LadderEntry>,
+         levelIndexSlots: UnsafeMutablePointer<_MapSlot>) {
         self.levelCount = levelCount
         self.best = best
+        self.ladder = ladder
+        self.levelIndexSlots = levelIndexSlots
     }
 }
 
 /// All the memory of one book, allocated once and freed by `OrderBook.deinit`.
 ///
 /// Per-side structures (ladders, level indexes, side state) are laid out side by side in one
-/// allocation each, bids first, so side `s`'s part is at `base + s × size`: no branch on the
-/// side anywhere on the hot path.
+/// allocation each, bids first; `sides[s]` names side `s`'s parts, so the hot path reaches
+/// them by a load indexed by the side, never a branch on it.
 @usableFromInline
 struct _UnsafeBookStorage {
     @usableFromInline let orders: UnsafeMutablePointer<_Order>
@@ -131,7 +140,11 @@ struct _UnsafeBookStorage {
         }
         ladders.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: 2 * levelsPerSide)
         levelIndexSlots.initialize(repeating: _MapSlot(tag: 0, handle: _nil), count: 2 * levelIndexCapacity)
-        sides.initialize(repeating: _SideState(levelCount: 0, best: .empty), count: 2)
+        for side in 0..<2 {
+            (sides + side).initialize(to: _SideState(
+                levelCount: 0, best: .empty, ladder: ladders + side * levelsPerSide,
+                levelIndexSlots: levelIndexSlots + side * levelIndexCapacity))
+        }
     }
 
     @usableFromInline
@@ -146,13 +159,12 @@ struct _UnsafeBookStorage {
     /// Side `s`'s level index (0 bid, 1 ask): a view of its slots, built without a branch.
     @inlinable @inline(__always)
     func levelIndex(_ s: Int) -> _LevelIndex {
-        _LevelIndex(slots: levelIndexSlots + s &* levelIndexCapacity, capacity: levelIndexCapacity,
-                    shift: levelIndexShift)
+        _LevelIndex(slots: sides[s].levelIndexSlots, capacity: levelIndexCapacity, shift: levelIndexShift)
     }
 
     /// Side `s`'s ladder (0 bid, 1 ask).
     @inlinable @inline(__always)
     func ladder(_ s: Int) -> UnsafeMutablePointer<_LadderEntry> {
-        ladders + s &* levelsPerSide  // &* : s is 0 or 1
+        sides[s].ladder
     }
 }
