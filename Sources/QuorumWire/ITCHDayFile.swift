@@ -47,8 +47,9 @@ public enum ITCHDayFile {
                 position = buffer.count
                 throw .truncated(offset: start, needed: 2 + len, available: remaining)
             }
-            position = start + 2 + len
-            return (start, UnsafeRawBufferPointer(start: base + start + 2, count: len))
+            // &+ : start + 2 + len ≤ buffer.count, checked just above.
+            position = start &+ 2 &+ len
+            return (start, UnsafeRawBufferPointer(start: base + (start &+ 2), count: len))
         }
 
         /// The next framed message as a validated view (known type, spec length), nil at the

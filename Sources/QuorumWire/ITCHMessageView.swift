@@ -91,38 +91,38 @@
 extension ITCH {
     /// The spec length of a type byte, 0 for a byte that is no ITCH 5.0 type.
     ///
-    /// Written as a switch over constants so the optimiser turns it into a lookup in a
-    /// constant table (one range check, one load), with no lazily initialised global to check
-    /// on each call. `ITCHMessageViewTests` pins it to `ITCHMessage.specLength(ofType:)`.
+    /// One load from a 256-byte table in read-only data, indexed by the byte: no branch, no
+    /// lazily initialised global. (A `switch` over the 23 types was compiled into a jump
+    /// table, an indirect branch per message, once the caller's length compare was threaded
+    /// into its cases.) `ITCHMessageViewTests` pins every entry to
+    /// `ITCHMessage.specLength(ofType:)`.
     /// - Complexity: O(1).
     @inlinable @inline(__always)
     public static func specLength(_ type: UInt8) -> Int {
-        switch type {
-        case 0x53: return 12  // S
-        case 0x52: return 39  // R
-        case 0x48: return 25  // H
-        case 0x59: return 20  // Y
-        case 0x4c: return 26  // L
-        case 0x56: return 35  // V
-        case 0x57: return 12  // W
-        case 0x4b: return 28  // K
-        case 0x4a: return 35  // J
-        case 0x68: return 21  // h
-        case 0x41: return 36  // A
-        case 0x46: return 40  // F
-        case 0x45: return 31  // E
-        case 0x43: return 36  // C
-        case 0x58: return 23  // X
-        case 0x44: return 19  // D
-        case 0x55: return 35  // U
-        case 0x50: return 44  // P
-        case 0x51: return 40  // Q
-        case 0x42: return 19  // B
-        case 0x49: return 50  // I
-        case 0x4e: return 20  // N
-        case 0x4f: return 48  // O
-        default: return 0
-        }
+        Int(_specLengths.utf8Start[Int(type)])
+    }
+
+    /// Byte t is the spec length of type t (every length is below 128, so each character is
+    /// one UTF-8 byte); 256 bytes, row r holding types 16r ..< 16r + 16.
+    @inlinable static var _specLengths: StaticString {
+        """
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{24}\u{13}\u{24}\u{13}\u{1f}\u{28}\u{0}\u{19}\u{32}\u{23}\u{1c}\u{1a}\u{0}\u{14}\u{30}\
+        \u{2c}\u{28}\u{27}\u{c}\u{0}\u{23}\u{23}\u{c}\u{17}\u{14}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{15}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\
+        \u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}
+        """
     }
 
     /// Whether a type byte is one of the order messages A F E C X D U (the ones that carry an
