@@ -29,6 +29,7 @@ public struct BookConfig: Sendable, Equatable {
         return orders * MemoryLayout<_Order>.stride + 2 * orders * MemoryLayout<_MapSlot>.stride
             + 2 * levelsPerSide * (MemoryLayout<_Level>.stride + MemoryLayout<_LadderEntry>.stride)
             + 2 * (2 * Swift.max(levelsPerSide, 1)).nextPowerOfTwoAtLeast(4) * MemoryLayout<_MapSlot>.stride
+            + 2 * MemoryLayout<_SideState>.stride
     }
 }
 

@@ -29,13 +29,9 @@ extension BookManager {
     static func _referencedOrder(_ message: UnsafeRawBufferPointer) -> UInt64? {
         // Every order message (A F E C X D U) has its reference at offset 11 and is at least
         // 19 bytes long: the count check covers the 8-byte read.
-        guard message.count >= 19, let p = message.baseAddress else { return nil }
-        switch p.load(as: UInt8.self) {
-        case 0x41, 0x46, 0x45, 0x43, 0x58, 0x44, 0x55:
-            return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
-        default:
-            return nil
-        }
+        guard message.count >= 19, let p = message.baseAddress,
+              ITCH.isOrderMessageType(p.load(as: UInt8.self)) else { return nil }
+        return UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 11, as: UInt64.self))
     }
 
     /// The order reference of a raw ITCH message, as the `orderRef:` stages below take it:
@@ -74,11 +70,22 @@ extension BookManager {
     /// Stage 2 for a reference already read with `referencedOrder(_:)`.
     @inlinable @inline(__always)
     public func prefetchOrder(orderRef ref: UInt64) {
-        let s = _table.slot(ref)
-        guard s.handle != _nil else { return }
-        let b = Int(s.handle &>> _table.orderShift)  // &>> : orderShift < 31
-        guard b < _bookCount else { return }
-        cquorumbook_prefetch_write(UnsafeRawPointer(_books[b]._s.orders + Int(s.handle & _table.orderMask)))
+        // No branch on what the slot holds: whether it is empty (the next add's) or names an
+        // order is data the predictor cannot guess. An empty or stale slot yields some node
+        // of some live book, a useless but harmless hint.
+        guard _bookCount > 0 else { return }
+        let h = _table.slot(ref).handle
+        cquorumbook_prefetch_write(UnsafeRawPointer(_hintedOrders(h) + Int(h & _table.orderMask)))
+    }
+
+    /// The order pool of the book a feed-wide handle names, clamped to the last book for an
+    /// empty (`-1`) or out-of-range handle, without a branch. Needs at least one book.
+    @inlinable @inline(__always)
+    func _hintedOrders(_ h: Int32) -> UnsafeMutablePointer<_Order> {
+        // Unsigned: -1 (empty) is above every book, so the min picks the last one.
+        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(truncatingIfNeeded: _table.orderShift),
+                          UInt32(truncatingIfNeeded: _bookCount &- 1))
+        return _books[Int(b)]._s.orders
     }
 
     /// Stage 3: hints what removing or reducing the order touches besides its node: its level
@@ -93,20 +100,23 @@ extension BookManager {
     /// Stage 3 for a reference already read with `referencedOrder(_:)`.
     @inlinable @inline(__always)
     public func prefetchQueue(orderRef ref: UInt64) {
-        let s = _table.slot(ref)
-        guard s.handle != _nil else { return }
-        let b = Int(s.handle &>> _table.orderShift)  // &>> : orderShift < 31
-        guard b < _bookCount else { return }
-        let storage = _books[b]._s
-        let o = storage.orders[Int(s.handle & _table.orderMask)]
-        // A stale or foreign node is harmless here: hints only.
-        guard o.ref == ref, o.level != _nil, Int(o.level) < storage.levelCapacity else { return }
-        cquorumbook_prefetch_write(UnsafeRawPointer(storage.levels + Int(o.level)))
-        if o.prev >= 0 && Int(o.prev) < storage.orderCapacity {
-            cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(o.prev)))
-        }
-        if o.next >= 0 && Int(o.next) < storage.orderCapacity {
-            cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(o.next)))
-        }
+        guard _bookCount > 0 else { return }
+        // As `prefetchOrder`, no branch on the slot's or the node's contents: every index is
+        // clamped into its pool (a `-1` link clamps to the pool's last entry), so a stale,
+        // foreign or empty entry just hints some line of this book.
+        let h = _table.slot(ref).handle
+        let b = Swift.min(UInt32(bitPattern: h) &>> UInt32(truncatingIfNeeded: _table.orderShift),
+                          UInt32(truncatingIfNeeded: _bookCount &- 1))
+        let storage = _books[Int(b)]._s
+        let o = storage.orders[Int(h & _table.orderMask)]
+        // Capacities fit in 32 bits (handles are Int32); truncating spares the range checks.
+        let lastLevel = UInt32(truncatingIfNeeded: storage.levelCapacity &- 1)  // &- : at least 2 levels
+        let lastOrder = UInt32(truncatingIfNeeded: storage.orderCapacity &- 1)  // &- : at least 2 orders
+        let level = Swift.min(UInt32(bitPattern: o.level), lastLevel)
+        let prev = Swift.min(UInt32(bitPattern: o.prev), lastOrder)
+        let next = Swift.min(UInt32(bitPattern: o.next), lastOrder)
+        cquorumbook_prefetch_write(UnsafeRawPointer(storage.levels + Int(level)))
+        cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(prev)))
+        cquorumbook_prefetch_write(UnsafeRawPointer(storage.orders + Int(next)))
     }
 }

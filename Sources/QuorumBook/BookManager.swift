@@ -376,7 +376,7 @@ public struct BookManager: ~Copyable {
         var h = _nil
         let status = _books[b]._addNode(ref, side, price, qty, &h, &events)
         if h != _nil { _insert(b, ref, h) }
-        if status == .ok { _books[b]._refreshBest(&events) }
+        if status == .ok { _books[b]._refreshBest(side == .buy ? 0 : 1, &events) }
         return status
     }
 
@@ -417,13 +417,13 @@ public struct BookManager: ~Copyable {
         let h = _find(b, ref)
         guard h != _nil else { return .unknownOrderRef }
         if newRef != ref && _find(b, newRef) != _nil { return .duplicateOrderRef }
-        let side: Side = _books[b]._s.orders[Int(h)].side == 0 ? .buy : .sell
+        let s = Int(_books[b]._s.orders[Int(h)].side)
         _books[b]._reduce(h, _books[b]._s.orders[Int(h)].qty, &events)
         _remove(b, ref, h)
         var nh = _nil
-        let status = _books[b]._addNode(newRef, side, price, qty, &nh, &events)
+        let status = _books[b]._addNode(newRef, OrderBook._side(s), price, qty, &nh, &events)
         if nh != _nil { _insert(b, newRef, nh) }
-        _books[b]._refreshBest(&events)
+        _books[b]._refreshBest(s, &events)
         return status
     }
 

@@ -63,12 +63,12 @@ extension OrderBook {
     @inlinable
     public func fill(_ update: inout MarketUpdate) {
         update.locate = locate
-        update.bestBid = _bestBid
-        update.bestAsk = _bestAsk
+        update.bestBid = bestBid
+        update.bestAsk = bestAsk
         var bidQty: UInt64 = 0
         var askQty: UInt64 = 0
-        let nb = Swift.min(_bidLevels, MarketUpdate.depth)
-        let na = Swift.min(_askLevels, MarketUpdate.depth)
+        let nb = Swift.min(_count(0), MarketUpdate.depth)
+        let na = Swift.min(_count(1), MarketUpdate.depth)
         for i in 0..<MarketUpdate.depth {
             let b = i < nb ? level(.buy, i)! : .empty
             let a = i < na ? level(.sell, i)! : .empty

@@ -70,12 +70,12 @@ extension OrderBook {
             if freeLevels > _s.levelCapacity { return "level free list loops" }
             lh = _s.levels[Int(lh)].tail
         }
-        if freeLevels + _bidLevels + _askLevels != _s.levelCapacity { return "level pool accounting broken" }
+        if freeLevels + _count(0) + _count(1) != _s.levelCapacity { return "level pool accounting broken" }
         var mapped = 0
         for i in 0...(_map.mask) where _map.slots[i].handle != _nil { mapped += 1 }
         if _refsInFeedTable ? mapped > _orderCount : mapped != _orderCount { return "reference map holds \(mapped) entries for \(_orderCount) orders" }
-        if _top(0) != _bestBid { return "cached best bid \(_bestBid) != \(_top(0))" }
-        if _top(1) != _bestAsk { return "cached best ask \(_bestAsk) != \(_top(1))" }
+        if _top(0) != bestBid { return "cached best bid \(bestBid) != \(_top(0))" }
+        if _top(1) != bestAsk { return "cached best ask \(bestAsk) != \(_top(1))" }
         return nil
     }
 }

@@ -35,11 +35,7 @@ public struct OrderBook: ~Copyable {
     @usableFromInline let _refsInFeedTable: Bool
     @usableFromInline var _freeOrder: Int32
     @usableFromInline var _freeLevel: Int32
-    @usableFromInline var _bidLevels: Int
-    @usableFromInline var _askLevels: Int
     @usableFromInline var _orderCount: Int
-    @usableFromInline var _bestBid: BookQuote
-    @usableFromInline var _bestAsk: BookQuote
     /// The most recent trade (visible, hidden or cross); `.none` before the first.
     public var lastTrade: TradeEvent
 
@@ -56,11 +52,7 @@ public struct OrderBook: ~Copyable {
         _map = _OrderRefMap(orderCapacity: _s.orderCapacity)
         _freeOrder = 0
         _freeLevel = 0
-        _bidLevels = 0
-        _askLevels = 0
         _orderCount = 0
-        _bestBid = .empty
-        _bestAsk = .empty
         lastTrade = .none
     }
 
@@ -78,17 +70,19 @@ public struct OrderBook: ~Copyable {
     /// The pool's capacity. - Complexity: O(1).
     @inlinable public var orderCapacity: Int { _s.orderCapacity }
     /// - Complexity: O(1).
-    @inlinable public var bestBid: BookQuote { _bestBid }
+    @inlinable public var bestBid: BookQuote { _s.sides[0].best }
     /// - Complexity: O(1).
-    @inlinable public var bestAsk: BookQuote { _bestAsk }
+    @inlinable public var bestAsk: BookQuote { _s.sides[1].best }
     /// True when both sides are present and the best bid is at or above the best ask (only
     /// possible with crossed input, e.g. during an auction or from a broken feed).
     @inlinable public var isCrossed: Bool {
-        !_bestBid.isEmpty && !_bestAsk.isEmpty && _bestBid.price >= _bestAsk.price
+        let bid = bestBid
+        let ask = bestAsk
+        return !bid.isEmpty && !ask.isEmpty && bid.price >= ask.price
     }
 
     /// Number of price levels on a side. - Complexity: O(1).
-    @inlinable public func levelCount(_ side: Side) -> Int { side == .buy ? _bidLevels : _askLevels }
+    @inlinable public func levelCount(_ side: Side) -> Int { _count(side == .buy ? 0 : 1) }
 
     /// The level `depth` steps from the best (0 = best), or nil past the last level.
     /// - Complexity: O(1).
@@ -174,7 +168,7 @@ public struct OrderBook: ~Copyable {
         _ ref: OrderRef, side: Side, price: Price, qty: Qty, _ events: inout H
     ) -> BookStatus {
         let status = _add(ref.rawValue, side, price.rawValue, qty.rawValue, &events)
-        if status == .ok { _refreshBest(&events) }
+        if status == .ok { _refreshBest(side == .buy ? 0 : 1, &events) }
         return status
     }
 
@@ -233,8 +227,9 @@ public struct OrderBook: ~Copyable {
         } else if q == 0 {
             return (.zeroQuantity, false)
         }
+        let s = Int(_s.orders[Int(h)].side)
         let freed = _reduce(h, q, &events)
-        _refreshBest(&events)
+        _refreshBest(s, &events)
         return (status, freed)
     }
 
@@ -252,8 +247,9 @@ public struct OrderBook: ~Copyable {
     /// `delete` of the live order `h`; it always leaves the book.
     @inlinable @inline(__always)
     mutating func _delete<H: OrderBookEvents>(_ h: Int32, _ events: inout H) {
+        let s = Int(_s.orders[Int(h)].side)
         _ = _reduce(h, _s.orders[Int(h)].qty, &events)
-        _refreshBest(&events)
+        _refreshBest(s, &events)
     }
 
     /// Replaces an order by a new one on the same side (ITCH U): the original leaves the
@@ -268,13 +264,13 @@ public struct OrderBook: ~Copyable {
         let h = _map.find(originalRef.rawValue, _s.orders)
         guard h != _nil else { return .unknownOrderRef }
         if newRef != originalRef && _map.find(newRef.rawValue, _s.orders) != _nil { return .duplicateOrderRef }
-        let side: Side = _s.orders[Int(h)].side == 0 ? .buy : .sell
+        let s = Int(_s.orders[Int(h)].side)
         _ = _reduce(h, _s.orders[Int(h)].qty, &events)
         _map.remove(originalRef.rawValue, h)
         var nh = _nil
-        let status = _addNode(newRef.rawValue, side, price.rawValue, qty.rawValue, &nh, &events)
+        let status = _addNode(newRef.rawValue, Self._side(s), price.rawValue, qty.rawValue, &nh, &events)
         if nh != _nil { _map.insert(newRef.rawValue, nh) }
-        _refreshBest(&events)
+        _refreshBest(s, &events)
         return status
     }
 
@@ -310,22 +306,29 @@ public struct OrderBook: ~Copyable {
             _setCount(s, 0)
         }
         _orderCount = 0
-        _bestBid = .empty
-        _bestAsk = .empty
+        _s.sides[0].best = .empty
+        _s.sides[1].best = .empty
     }
 
     // MARK: - Internals
 
-    @inlinable @inline(__always)
-    func _count(_ s: Int) -> Int { s == 0 ? _bidLevels : _askLevels }
+    // Side-indexed helpers: `s` is 0 (bid) or 1 (ask), and each of these is arithmetic on it,
+    // not a branch (see `_SideState`).
 
     @inlinable @inline(__always)
-    mutating func _setCount(_ s: Int, _ n: Int) {
-        if s == 0 { _bidLevels = n } else { _askLevels = n }
-    }
+    func _count(_ s: Int) -> Int { _s.sides[s].levelCount }
 
     @inlinable @inline(__always)
-    static func _key(_ s: Int, _ price: UInt32) -> UInt32 { s == 0 ? price : ~price }
+    func _setCount(_ s: Int, _ n: Int) { _s.sides[s].levelCount = n }
+
+    /// The ladder key: the price for bids, its complement for asks (`0 &- s` is all zeros or
+    /// all ones).
+    @inlinable @inline(__always)
+    static func _key(_ s: Int, _ price: UInt32) -> UInt32 { price ^ UInt32(truncatingIfNeeded: 0 &- s) }
+
+    /// `.buy` for 0, `.sell` for 1 ('B' + 0x11 = 'S').
+    @inlinable @inline(__always)
+    static func _side(_ s: Int) -> Side { Side(rawValue: 0x42 &+ 0x11 &* UInt8(truncatingIfNeeded: s)) }
 
     /// Position of `key` in the side's ladder, or where it would be inserted.
     /// - Complexity: O(1) within 8 levels of the best, O(log n) beyond.
@@ -342,12 +345,17 @@ public struct OrderBook: ~Copyable {
             i -= 1
         }
         if i < 0 { return (0, false) }
-        var lo = 0
-        var hi = i + 1
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if ladder[mid].key < key { lo = mid + 1 } else { hi = mid }
+        // Branch-free lower bound over ladder[0...i]: each step keeps or advances `base` with
+        // a conditional move, so the loop runs ⌈log2 n⌉ times whatever the keys are and the
+        // predictor only has to learn the trip count, not a coin toss per step.
+        var base = 0
+        var n = i + 1
+        while n > 1 {
+            let half = n &>> 1
+            base = ladder[base &+ half].key < key ? base &+ half : base  // &+ : < n ≤ count
+            n &-= half
         }
+        let lo = base &+ (ladder[base].key < key ? 1 : 0)  // &+ : base ≤ i
         return (lo, lo <= i && ladder[lo].key == key)
     }
 
@@ -358,8 +366,11 @@ public struct OrderBook: ~Copyable {
     mutating func _addNode<H: OrderBookEvents>(
         _ ref: UInt64, _ side: Side, _ price: UInt32, _ qty: UInt32, _ handle: inout Int32, _ events: inout H
     ) -> BookStatus {
-        let s: Int
-        if side == .buy { s = 0 } else if side == .sell { s = 1 } else { return .invalidSide }
+        // B → 0, S → 1; anything else is refused. The first test is one well-predicted branch
+        // (valid sides are B or S); the side itself then never steers a branch.
+        let d = UInt32(side.rawValue) &- 0x42  // &- : bytes below 'B' wrap to large values
+        guard d < 32 && (0x0002_0001 as UInt32) &>> d & 1 == 1 else { return .invalidSide }
+        let s = Int(d &>> 4)  // 0 for B (d = 0), 1 for S (d = 0x11)
         guard qty > 0 else { return .zeroQuantity }
         guard _freeOrder != _nil else { return .orderPoolExhausted }
         // Find or create the level: the index first, the ladder only to place a new one.
@@ -426,7 +437,7 @@ public struct OrderBook: ~Copyable {
             _orderCount -= 1
         }
         let price = l.pointee.price
-        let side: Side = s == 0 ? .buy : .sell
+        let side = Self._side(s)
         if l.pointee.orderCount == 0 {
             let key = Self._key(s, price)
             _s.levelIndex(s).remove(key)
@@ -475,13 +486,13 @@ public struct OrderBook: ~Copyable {
             return (.zeroQuantity, false)
         }
         let trade = TradeEvent(
-            price: price ?? Price(o.price), qty: UInt64(q), restingSide: o.side == 0 ? .buy : .sell,
+            price: price ?? Price(o.price), qty: UInt64(q), restingSide: Self._side(Int(o.side)),
             kind: price == nil ? .execution : .executionWithPrice, matchNumber: match, orderRef: ref,
             printable: printable)
         lastTrade = trade
         events.traded(locate, trade)
         let freed = _reduce(h, q, &events)
-        _refreshBest(&events)
+        _refreshBest(Int(o.side), &events)
         return (status, freed)
     }
 
@@ -493,15 +504,15 @@ public struct OrderBook: ~Copyable {
         return BookQuote(price: Price(l.price), qty: l.qty)
     }
 
-    /// Re-reads both tops (two loads each) and reports a change once.
+    /// Re-reads the top of side `s` and reports a change once. A message changes one side
+    /// only (the side of its order), so the other side's cached best stands.
     @inlinable @inline(__always)
-    mutating func _refreshBest<H: OrderBookEvents>(_ events: inout H) {
-        let bid = _top(0)
-        let ask = _top(1)
-        if bid != _bestBid || ask != _bestAsk {
-            _bestBid = bid
-            _bestAsk = ask
-            events.bestChanged(locate, bid: bid, ask: ask)
+    mutating func _refreshBest<H: OrderBookEvents>(_ s: Int, _ events: inout H) {
+        let top = _top(s)
+        let side = _s.sides + s
+        if top != side.pointee.best {
+            side.pointee.best = top
+            events.bestChanged(locate, bid: _s.sides[0].best, ask: _s.sides[1].best)
         }
     }
 }

@@ -18,14 +18,26 @@ struct _LevelIndex {
     @usableFromInline let mask: Int
     @usableFromInline let shift: UInt64
 
+    /// Slots for a side of `levelCapacity` levels.
+    @usableFromInline
+    static func capacity(levelCapacity: Int) -> Int { (2 * levelCapacity).nextPowerOfTwoAtLeast(4) }
+
+    /// An index with its own slots (tests); free them with `deallocate()`.
     @usableFromInline
     init(levelCapacity: Int) {
-        let capacity = (2 * levelCapacity).nextPowerOfTwoAtLeast(4)
-        slots = .allocate(capacity: capacity)
+        let capacity = Self.capacity(levelCapacity: levelCapacity)
+        let slots = UnsafeMutablePointer<_MapSlot>.allocate(capacity: capacity)
         // Touch everything now so first use on the hot path does not page-fault.
         slots.initialize(repeating: _MapSlot(tag: 0, handle: _nil), count: capacity)
-        mask = capacity - 1
-        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        self.init(slots: slots, capacity: capacity, shift: UInt64(64 - capacity.trailingZeroBitCount))
+    }
+
+    /// A view of `capacity` initialised slots owned by someone else (a book's storage).
+    @inlinable @inline(__always)
+    init(slots: UnsafeMutablePointer<_MapSlot>, capacity: Int, shift: UInt64) {
+        self.slots = slots
+        mask = capacity &- 1  // &- : capacity ≥ 4
+        self.shift = shift
     }
 
     @usableFromInline

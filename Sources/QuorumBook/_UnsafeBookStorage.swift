@@ -69,18 +69,52 @@ struct _LadderEntry {
     }
 }
 
+/// What a book keeps per side besides its ladder: the number of levels and the cached best.
+/// Indexed by side (0 bid, 1 ask) in memory rather than held in two named properties, so code
+/// that works on "the order's side" computes an address instead of branching on the side,
+/// which on a mixed flow is a coin toss for the branch predictor.
+///
+/// It also holds the side's ladder and level-index base addresses: fetching them with a load
+/// indexed by the side, rather than computing `base + s × size`, keeps the compiler from
+/// turning "× 0 or 1" back into a select that it may emit as a branch (it did, in `add`).
+@usableFromInline
+struct _SideState {
+    @usableFromInline var levelCount: Int
+    @usableFromInline var best: BookQuote
+    @usableFromInline let ladder: UnsafeMutablePointer<_LadderEntry>
+    @usableFromInline let levelIndexSlots: UnsafeMutablePointer<_MapSlot>
+
+    @inlinable @inline(__always)
+    init(levelCount: Int, best: BookQuote, ladder: UnsafeMutablePointer<_LadderEntry>,
+         levelIndexSlots: UnsafeMutablePointer<_MapSlot>) {
+        self.levelCount = levelCount
+        self.best = best
+        self.ladder = ladder
+        self.levelIndexSlots = levelIndexSlots
+    }
+}
+
 /// All the memory of one book, allocated once and freed by `OrderBook.deinit`.
+///
+/// Per-side structures (ladders, level indexes, side state) are laid out side by side in one
+/// allocation each, bids first; `sides[s]` names side `s`'s parts, so the hot path reaches
+/// them by a load indexed by the side, never a branch on it.
 @usableFromInline
 struct _UnsafeBookStorage {
     @usableFromInline let orders: UnsafeMutablePointer<_Order>
     @usableFromInline let orderCapacity: Int
     @usableFromInline let levels: UnsafeMutablePointer<_Level>
     @usableFromInline let levelCapacity: Int
-    /// `ladders[0]` bids, `ladders[1]` asks; each holds `levelsPerSide` entries.
-    @usableFromInline let ladders: (UnsafeMutablePointer<_LadderEntry>, UnsafeMutablePointer<_LadderEntry>)
+    /// The bid ladder's `levelsPerSide` entries, then the ask ladder's.
+    @usableFromInline let ladders: UnsafeMutablePointer<_LadderEntry>
     @usableFromInline let levelsPerSide: Int
-    /// `levelIndexes[0]` bids, `[1]` asks: ladder key → level handle (see `_LevelIndex`).
-    @usableFromInline let levelIndexes: (_LevelIndex, _LevelIndex)
+    /// The bid level index's slots, then the ask level index's (see `_LevelIndex`).
+    @usableFromInline let levelIndexSlots: UnsafeMutablePointer<_MapSlot>
+    /// Slots per side's level index (a power of two) and its hash shift.
+    @usableFromInline let levelIndexCapacity: Int
+    @usableFromInline let levelIndexShift: UInt64
+    /// `sides[0]` bids, `sides[1]` asks.
+    @usableFromInline let sides: UnsafeMutablePointer<_SideState>
 
     @usableFromInline
     init(config: BookConfig) {
@@ -90,8 +124,11 @@ struct _UnsafeBookStorage {
         levelCapacity = 2 * levelsPerSide
         orders = .allocate(capacity: orderCapacity)
         levels = .allocate(capacity: levelCapacity)
-        ladders = (.allocate(capacity: levelsPerSide), .allocate(capacity: levelsPerSide))
-        levelIndexes = (_LevelIndex(levelCapacity: levelsPerSide), _LevelIndex(levelCapacity: levelsPerSide))
+        ladders = .allocate(capacity: 2 * levelsPerSide)
+        levelIndexCapacity = _LevelIndex.capacity(levelCapacity: levelsPerSide)
+        levelIndexShift = UInt64(64 - levelIndexCapacity.trailingZeroBitCount)
+        levelIndexSlots = .allocate(capacity: 2 * levelIndexCapacity)
+        sides = .allocate(capacity: 2)
         // Touch everything now so first use on the hot path does not page-fault.
         for i in 0..<orderCapacity {
             (orders + i).initialize(to: _Order(ref: 0, price: 0, qty: 0, level: _nil, prev: _nil,
@@ -101,27 +138,33 @@ struct _UnsafeBookStorage {
             (levels + i).initialize(to: _Level(price: 0, orderCount: 0, qty: 0, head: _nil,
                                                tail: i + 1 < levelCapacity ? Int32(i + 1) : _nil))
         }
-        ladders.0.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: levelsPerSide)
-        ladders.1.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: levelsPerSide)
+        ladders.initialize(repeating: _LadderEntry(key: 0, level: _nil), count: 2 * levelsPerSide)
+        levelIndexSlots.initialize(repeating: _MapSlot(tag: 0, handle: _nil), count: 2 * levelIndexCapacity)
+        for side in 0..<2 {
+            (sides + side).initialize(to: _SideState(
+                levelCount: 0, best: .empty, ladder: ladders + side * levelsPerSide,
+                levelIndexSlots: levelIndexSlots + side * levelIndexCapacity))
+        }
     }
 
     @usableFromInline
     func deallocate() {
         orders.deallocate()
         levels.deallocate()
-        ladders.0.deallocate()
-        ladders.1.deallocate()
-        levelIndexes.0.deallocate()
-        levelIndexes.1.deallocate()
+        ladders.deallocate()
+        levelIndexSlots.deallocate()
+        sides.deallocate()
     }
 
+    /// Side `s`'s level index (0 bid, 1 ask): a view of its slots, built without a branch.
     @inlinable @inline(__always)
-    func levelIndex(_ side: Int) -> _LevelIndex {
-        side == 0 ? levelIndexes.0 : levelIndexes.1
+    func levelIndex(_ s: Int) -> _LevelIndex {
+        _LevelIndex(slots: sides[s].levelIndexSlots, capacity: levelIndexCapacity, shift: levelIndexShift)
     }
 
+    /// Side `s`'s ladder (0 bid, 1 ask).
     @inlinable @inline(__always)
-    func ladder(_ side: Int) -> UnsafeMutablePointer<_LadderEntry> {
-        side == 0 ? ladders.0 : ladders.1
+    func ladder(_ s: Int) -> UnsafeMutablePointer<_LadderEntry> {
+        sides[s].ladder
     }
 }

@@ -17,17 +17,23 @@ import QuorumWire
         "[('seq','<u8'),('ts','<u8'),('bid_sz','<u8'),('ask_sz','<u8'),('locate','<u2'),('pad','<u2'),('bid_px','<u4'),('ask_px','<u4'),('pad2','<u4')]"
 }
 
-/// Appends a `BBORow` for every best bid/offer change; the caller sets `sequence` and
-/// `timestamp` before applying each message.
+/// Appends a `BBORow` for every best bid/offer change; the caller sets `sequence` and either
+/// `timestamp` or `message` before applying each message.
 public struct BBORecorder: OrderBookEvents {
     public var rows: [BBORow] = []
     public var sequence: UInt64 = 0
+    /// Used when `message` is nil.
     public var timestamp: UInt64 = 0
+    /// The message being applied (at least its 11-byte header readable): its timestamp is
+    /// read only when a row is written, which is about one message in eight, rather than
+    /// decoded for every message.
+    public var message: UnsafeRawPointer?
 
     public init(reserving capacity: Int) { rows.reserveCapacity(capacity) }
 
     public mutating func bestChanged(_ locate: StockLocate, bid: BookQuote, ask: BookQuote) {
-        rows.append(BBORow(sequence: sequence, timestamp: timestamp, bidQty: bid.qty, askQty: ask.qty,
+        let time = message.map { ITCH.Header(_unchecked: $0).timestamp.rawValue } ?? timestamp
+        rows.append(BBORow(sequence: sequence, timestamp: time, bidQty: bid.qty, askQty: ask.qty,
                            locate: locate.rawValue, bidPrice: bid.price.rawValue, askPrice: ask.price.rawValue))
     }
 }
@@ -65,10 +71,10 @@ extension ITCHFileTools {
             do {
                 guard let frame = try reader.next(hinting: manager) else { break }
                 recorder.sequence = UInt64(messages)
-                // Every ITCH message has its header at 1..<11; `apply(bytes:)` rejects a
-                // shorter one before anything is recorded.
-                recorder.timestamp = frame.bytes.count >= 11
-                    ? ITCH.Header(_unchecked: frame.bytes.baseAddress!).timestamp.rawValue : 0
+                // Every message that can change a book has its header at 1..<11, and a shorter
+                // one is rejected by `apply(bytes:)` before anything is recorded, so the header
+                // is only ever read from a message long enough to hold it.
+                recorder.message = frame.bytes.baseAddress
                 try manager.apply(bytes: frame.bytes, sequence: UInt64(frame.offset), &recorder)
             } catch {
                 errors += 1

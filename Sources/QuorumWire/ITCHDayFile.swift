@@ -47,8 +47,29 @@ public enum ITCHDayFile {
                 position = buffer.count
                 throw .truncated(offset: start, needed: 2 + len, available: remaining)
             }
-            position = start + 2 + len
-            return (start, UnsafeRawBufferPointer(start: base + start + 2, count: len))
+            // &+ : start + 2 + len ≤ buffer.count, checked just above.
+            position = start &+ 2 &+ len
+            return (start, UnsafeRawBufferPointer(start: base + (start &+ 2), count: len))
+        }
+
+        /// The next framed message as a validated view (known type, spec length), nil at the
+        /// clean end of the buffer. This is the whole of decoding a day file for a reader that
+        /// loads fields on demand: framing, the type/length check, a view; nothing is copied.
+        ///
+        /// A frame whose message is malformed is reported and skipped: the walk goes on with
+        /// the next frame.
+        /// - Throws: `.truncated` as `next()` for a frame running past the end (the reader is
+        ///   then exhausted); for a malformed message, what `ITCHMessageView(validating:)`
+        ///   throws, with the offset moved to the message's offset in the buffer.
+        /// - Complexity: O(1).
+        @inlinable @inline(__always)
+        public mutating func nextView() throws(WireError) -> (offset: Int, view: ITCHMessageView)? {
+            guard let (offset, bytes) = try next() else { return nil }
+            do {
+                return (offset, try ITCHMessageView(validating: bytes))
+            } catch {
+                throw error.shifted(by: offset + ITCHDayFile.prefixLength)
+            }
         }
     }
 

@@ -149,4 +149,55 @@ func expectBytesPathMatchesDecodedPath(_ messages: [[UInt8]], _ config: BookConf
             }
         }
     }
+
+    /// Hints read the table and nodes without checking what they hold (no branches on the
+    /// data): references that were never live, that died, that belong to other books, or that
+    /// are pure garbage must hint harmlessly, and a replay that hints ends in exactly the
+    /// state and events of one that does not.
+    @Test func hintingGarbageReferencesChangesNothing() {
+        var day = SyntheticDay.bytes(options: .init(symbols: 5, messages: 20_000, seed: 11))
+        // Order messages with random references and fields, on the day's books.
+        var rng = SplitMix64(seed: 3)
+        for type in [0x44, 0x45, 0x58, 0x55] as [UInt8] {
+            for _ in 0..<50 {
+                let n = ITCHMessage.specLength(ofType: type)!
+                var m = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                m[0] = type
+                m[1] = 0  // a live book's locate (1...5), so the garbage reaches the books
+                m[2] = UInt8(1 + rng.next() % 5)
+                day.append(contentsOf: [0, UInt8(n)] + m)
+            }
+        }
+        let config = SyntheticDay.Options(symbols: 5, messages: 0, seed: 11).bookConfig
+        var hinted = BookManager(config: config)
+        var plain = BookManager(config: config)
+        var hintedEvents = FullEventLog()
+        var plainEvents = FullEventLog()
+        day.withUnsafeBytes { raw in
+            // A hint of every reference before any book exists must not read a book.
+            var early = PrefetchingDayFileReader(raw)
+            for _ in 0..<20 { _ = try? early.next(hinting: hinted) }
+            var ahead = PrefetchingDayFileReader(raw, far: 15, near: 7, queue: 1)
+            var reader = ITCHDayFile.Reader(raw)
+            var sequence: UInt64 = 0
+            while true {
+                guard let a = try? ahead.next(hinting: hinted), let b = try? reader.next() else { break }
+                // Also hint each message's own reference, stale or not, right before applying it.
+                if let ref = BookManager.referencedOrder(a.bytes) {
+                    hinted.prefetchReference(orderRef: ref)
+                    hinted.prefetchOrder(orderRef: ref)
+                    hinted.prefetchQueue(orderRef: ref)
+                    hinted.prefetchQueue(orderRef: ref ^ 0xFFFF_FFFF)
+                }
+                try? hinted.apply(bytes: a.bytes, sequence: sequence, &hintedEvents)
+                try? plain.apply(bytes: b.bytes, sequence: sequence, &plainEvents)
+                sequence += 1
+            }
+        }
+        #expect(hinted.counters == plain.counters)
+        #expect(hinted.counters.unknownOrderRef > 0)  // the garbage was applied and refused
+        #expect(hintedEvents.events == plainEvents.events)
+        #expect(hinted.totalOrders == plain.totalOrders && hinted.totalOrders > 0)
+        #expect(hinted.checkInvariants() == nil)
+    }
 }

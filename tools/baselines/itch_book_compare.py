@@ -12,13 +12,17 @@ Timing, kept comparable:
   rows, GIL released), as its README's own throughput figures do.
 - Quorum: `quorum itch bbo FILE` maps the file and pages it in (untimed), then times decode,
   books and recording, and prints the seconds.
-Each side runs --runs times, interleaved; the best time of each is reported (the machine is
-shared and noisy).
+Each side runs --runs times, interleaved; every round is printed with its ratio, then the
+best time of each, the ratio in the quietest round (the one where itch-book, which does not
+change between builds, was fastest) and the spread of the per-round ratios (the machine is
+shared and noisy). --baseline BINARY adds a second Quorum binary (e.g. the previous main
+build) to every round, so a change is judged by same-round ratios, not across runs.
 
 Usage:
   python3 -m venv /tmp/ib && /tmp/ib/bin/pip install itch-book==0.2.1
   quorum itch generate --symbols 50 --messages 10000000 --seed 7 --out /tmp/day7.itch
-  /tmp/ib/bin/python tools/baselines/itch_book_compare.py /tmp/day7.itch --quorum .build/release/quorum
+  /tmp/ib/bin/python tools/baselines/itch_book_compare.py /tmp/day7.itch --quorum .build/release/quorum \
+      [--baseline /tmp/old/quorum] [--runs 5]
 """
 import argparse
 import os
@@ -70,23 +74,37 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file")
     ap.add_argument("--quorum", default=".build/release/quorum")
+    ap.add_argument("--baseline", help="a second quorum binary to time in the same rounds")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quorum-args", default="", help="extra arguments for quorum itch bbo, e.g. the book capacities")
     args = ap.parse_args()
 
     # Interleave single runs so both sides see the same (shared, noisy) machine.
-    q_secs = ib_secs = None
-    for _ in range(args.runs):
+    rounds = []
+    for r in range(args.runs):
         qs, q, q_line = run_quorum(args.quorum, args.file, 1, args.quorum_args.split())
         ibs, ib, ib_stats = run_itch_book(args.file, 1)
-        q_secs = qs if q_secs is None else min(q_secs, qs)
-        ib_secs = ibs if ib_secs is None else min(ib_secs, ibs)
+        bs = run_quorum(args.baseline, args.file, 1, args.quorum_args.split())[0] if args.baseline else None
+        rounds.append((qs, ibs, bs))
+        load = os.getloadavg()[0]
+        extra = f"  baseline {bs:.3f} s ({ibs / bs:.2f}x, quorum/baseline speed {bs / qs:.2f})" if bs else ""
+        print(f"round {r + 1} (load {load:.1f}): quorum {qs:.3f} s  itch-book {ibs:.3f} s  ratio {ibs / qs:.2f}x{extra}",
+              flush=True)
     messages = int(ib_stats["messages"])
+    q_secs = min(x[0] for x in rounds)
+    ib_secs = min(x[1] for x in rounds)
+    quiet = min(rounds, key=lambda x: x[1])
+    ratios = [x[1] / x[0] for x in rounds]
 
     print(f"file: {args.file} ({os.path.getsize(args.file)} bytes, {messages} messages)")
     print(f"quorum:    {q_secs:.3f} s  {messages / q_secs / 1e6:.2f} M msgs/s  {len(q)} BBO changes  [{q_line}]")
     print(f"itch-book: {ib_secs:.3f} s  {messages / ib_secs / 1e6:.2f} M msgs/s  {len(ib['locate'])} BBO changes")
-    print(f"ratio (itch-book time / quorum time): {ib_secs / q_secs:.2f}x")
+    print(f"ratio (itch-book time / quorum time): best/best {ib_secs / q_secs:.2f}x, quietest round "
+          f"{quiet[1] / quiet[0]:.2f}x, rounds {min(ratios):.2f}x..{max(ratios):.2f}x")
+    if args.baseline:
+        b_ratios = [x[1] / x[2] for x in rounds]
+        print(f"baseline:  best {min(x[2] for x in rounds):.3f} s, ratio quietest round {quiet[1] / quiet[2]:.2f}x, "
+              f"rounds {min(b_ratios):.2f}x..{max(b_ratios):.2f}x")
 
     cols = [("locate", "locate"), ("bid_px", "bid_px"), ("bid_sz", "bid_sz"), ("ask_px", "ask_px"), ("ask_sz", "ask_sz")]
     same = len(q) == len(ib["locate"])

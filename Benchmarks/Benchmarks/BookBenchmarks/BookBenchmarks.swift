@@ -145,6 +145,34 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Decoding as a zero-copy reader does it: framing (`ITCHDayFile.Reader.nextView()`), the
+    // type/spec-length check, a view over the bytes (`ITCHMessageView`), and then exactly the
+    // fields the reader asks for — here the type byte and the stock locate of every message,
+    // two loads, so nothing can be elided. Every malformed message would be counted.
+    Benchmark("Decode.syntheticDay.views", configuration: dayConfiguration) { benchmark in
+        Fixture.day.withUnsafeBytes { raw in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                var reader = ITCHDayFile.Reader(raw)
+                var sum: UInt64 = 0
+                var messages = 0
+                var errors = 0
+                while true {
+                    do {
+                        guard let (_, view) = try reader.nextView() else { break }
+                        sum &+= UInt64(view.type) &+ UInt64(view.stockLocate.rawValue)
+                        messages &+= 1
+                    } catch {
+                        errors += 1
+                    }
+                }
+                blackHole(sum)
+                precondition(errors == 0 && messages == Fixture.options.messages, "the synthetic day must be clean")
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+
     Benchmark("Book: synthetic day, 10M messages, 50 symbols (decode + apply)", configuration: dayConfiguration) { benchmark in
         var manager = BookManager(config: Fixture.options.bookConfig)
         var events = IgnoreBookEvents()
