@@ -277,6 +277,19 @@ public final class LiveEngine: @unchecked Sendable {
         return requests.count
     }
 
+    /// A clean stop journals halt-longs and halt-shorts desk-wide as its last directives
+    /// (the drain); a run resumed from such a journal would stay halted. When `summary`'s
+    /// last directive is that halt, a desk-wide resume directive is consumed (journaled, so
+    /// replay agrees). Call before `start()`.
+    /// - Returns: whether the halts were lifted.
+    @discardableResult
+    public func liftStopHalts(after summary: RecoverySummary) -> Bool {
+        precondition(!started, "lift the stop's halts before start")
+        guard let d = summary.lastDirective, d.kind == .haltShorts, d.team == .all else { return false }
+        coordinator.consume(.directive(Directive(kind: .resume, team: .all, time: coordinator.lastTime)))
+        return true
+    }
+
     /// The reconciler's line ("orders reconciled: …") once every status request was
     /// answered; nil before (or without `reconcile`).
     public var reconciled: String? {

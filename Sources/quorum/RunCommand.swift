@@ -105,6 +105,9 @@ struct RunCommand: ParsableCommand {
                       + (useSimulator ? "a NEW in-process simulator, which knows none of them: they close unfilled as unknown"
                                       : "the venue at \(live.fix) (order status requests after the FIX logon)"))
             }
+            if let summary = recovered?.coordinator.summary, engine.liftStopHalts(after: summary) {
+                print("the previous run stopped cleanly: its stop's desk-wide halts are lifted")
+            }
             let feed = try engine.start()
             var simulator: SimulatorThread?
             if useSimulator {

@@ -3,6 +3,7 @@ import Glibc
 import QuorumJournal
 import QuorumNet
 import QuorumRings
+import QuorumWire
 import Testing
 
 @testable import QuorumEngine
@@ -120,7 +121,7 @@ import Testing
         }
         let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30"]
         var previous: UInt64 = 0
-        // Three crashes at seeded random points, the last restart stopped with SIGINT.
+        // A fresh run and two restarts, each SIGKILLed at a seeded random point.
         for (round, seed) in [UInt64(7), 23, 101].enumerated() {
             var rng = SplitMix(state: seed)
             let run = try RunProcess(binary: binary, arguments: arguments)
@@ -140,13 +141,27 @@ import Testing
             #expect(written >= previous, "seed \(seed): the journal went back from \(previous) to \(written)")
             previous = written
         }
-        // The last restart: recovers, reconciles, trades on, and stops cleanly.
+        // A restart stopped cleanly (its drain journals desk-wide halts and may leave withheld
+        // orders open), then the last restart: recovers, lifts the halts, reconciles, trades on.
+        let clean = try RunProcess(binary: binary, arguments: arguments)
+        #expect(clean.wait(for: "orders reconciled: "), "no reconciliation line: \(clean.text)")
+        usleep(1_500_000)
+        #expect(clean.end(with: SIGINT) == 0, "\(clean.text)")
+        #expect(clean.text.contains("drained: every order sent was closed"), "\(clean.text)")
+        let stopped = try Self.lastSequence(dir)
+        #expect(stopped > previous)
+        previous = stopped
         let run = try RunProcess(binary: binary, arguments: arguments)
         #expect(run.wait(for: "orders reconciled: "), "no reconciliation line: \(run.text)")
         let s = try #require(Self.summary(in: run.text), "no recovery line: \(run.text)")
-        #expect(s.sequence >= previous && s.checkpoints >= 1)
-        usleep(2_000_000)
+        #expect(s.sequence == previous && s.checkpoints >= 1, "a clean stop's journal is recovered whole")
+        #expect(run.text.contains("the previous run stopped cleanly: its stop's desk-wide halts are lifted"))
+        usleep(2_500_000)
         #expect(run.end(with: SIGINT) == 0, "\(run.text)")
+        // Halts lifted, the recovered desk sent orders to the new venue.
+        let wire = try #require(run.text.split(separator: "\n").first { $0.hasPrefix("wire: ") })
+        let sent = wire.range(of: "; orders ").flatMap { Int(wire[$0.upperBound...].prefix { $0.isNumber }) } ?? 0
+        #expect(sent > 0, "\(wire)")
         // The in-process simulator is a new venue: every order open at the crash is unknown to it.
         #expect(run.text.contains("orders reconciled: \(s.open) of \(s.open) answered"), "\(run.text)")
         #expect(run.text.contains("\(s.open) closed (\(s.open) unknown at the venue)"), "\(run.text)")
@@ -156,7 +171,7 @@ import Testing
 
         // The combined journal (three crashes and a clean stop) replays with every checkpoint matching.
         let replay = try CoordinatorReplay.run(directory: dir)
-        #expect(replay.mismatches == 0 && replay.checkpointsChecked >= 4 && replay.lastSequence == last)
+        #expect(replay.mismatches == 0 && replay.checkpointsChecked >= 5 && replay.lastSequence == last)
         let verify = Process()
         verify.executableURL = URL(fileURLWithPath: binary)
         verify.arguments = ["replay", dir, "--verify"]
@@ -168,5 +183,45 @@ import Testing
         verify.waitUntilExit()
         #expect(verify.terminationStatus == 0, "\(errText)")
         #expect(errText.contains("verified: all \(replay.checkpointsChecked) checkpoints match"), "\(errText)")
+    }
+}
+
+/// The venue report a `.report` event carries across the net → desk ring.
+@Suite struct LiveVenueReportEventTests {
+    @Test func anUnknownOrderAnswerSurvivesTheRing() throws {
+        let r = FIXExecutionReport(orderID: "NONE", clOrdID: "4711", execID: "E1", execType: .orderStatus, ordStatus: .rejected,
+                                   symbol: "WWVK", side: .sell, leavesQty: Qty(0), cumQty: Qty(0), avgPx: Price(0),
+                                   ordRejReason: FIXExecutionReport.unknownOrder)
+        let e = LiveVenueEvent(report: r, order: 4711, possDup: false)
+        #expect(e.kind == .report && e.order == 4711 && e.direction == .short)
+        let back = try #require(e.executionReport)
+        #expect(back.execType == .orderStatus && back.ordStatus == .rejected)
+        #expect(back.ordRejReason == FIXExecutionReport.unknownOrder)
+        #expect(back.clOrdID.flatMap(OrderReconciler.orderID(of:)) == 4711)
+        #expect(back.lastQty == nil && back.lastPx == nil)
+    }
+
+    @Test func aResentTradeKeepsItsQuantitiesAndPossDup() throws {
+        let r = FIXExecutionReport(orderID: "9", clOrdID: "12", execID: "E2", execType: .trade, ordStatus: .partiallyFilled,
+                                   symbol: "QGU", side: .buy, orderQty: Qty(300), lastQty: Qty(100), lastPx: Price(633_500),
+                                   leavesQty: Qty(100), cumQty: Qty(200), avgPx: Price(633_400))
+        let e = LiveVenueEvent(report: r, order: 12, possDup: true)
+        let back = try #require(e.executionReport)
+        #expect(e.possDup && e.direction == .long && back.side == .buy)
+        #expect(back.cumQty == Qty(200) && back.avgPx == Price(633_400))
+        #expect(back.lastQty == Qty(100) && back.lastPx == Price(633_500))
+        #expect(back.ordRejReason == nil && back.ordStatus == .partiallyFilled)
+    }
+
+    @Test func fillAndClosedEventsAndGarbageAreNotReports() {
+        var e = LiveVenueEvent(kind: .fill, order: 1, symbol: .none, direction: .long, quantity: 5, priceTicks: 10)
+        #expect(e.executionReport == nil)
+        e.kind = .report
+        e.execType = 0x5A  // 'Z': no FIX 4.4 ExecType
+        e.ordStatus = FIXOrdStatus.new.rawValue
+        #expect(e.executionReport == nil)
+        e.execType = FIXExecType.orderStatus.rawValue
+        e.ordStatus = 0x00
+        #expect(e.executionReport == nil)
     }
 }
