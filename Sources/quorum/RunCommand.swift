@@ -52,7 +52,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = try loadConfig(config)
+        var cfg = try loadConfig(config)
+        // --connect means [live]'s endpoints whatever [live] venue says (the engine's options
+        // read the venue from Config).
+        if connect { cfg.live.venue = "connect" }
         let live = cfg.live
         let useSimulator = !connect && live.venue == "simulator"
         let dir = journal ?? "\(live.journalRoot)/live-\(time(nil))"
