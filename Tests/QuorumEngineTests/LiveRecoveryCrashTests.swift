@@ -184,6 +184,87 @@ import Testing
         #expect(verify.terminationStatus == 0, "\(errText)")
         #expect(errText.contains("verified: all \(replay.checkpointsChecked) checkpoints match"), "\(errText)")
     }
+    /// Against a `quorum sim` that outlives the crash: the restart resumes the FIX session
+    /// from the sequence file in the journal directory, and the venue knows every order the
+    /// journal left open (none is "unknown"), so what it filled meanwhile is reconciled.
+    @Test func aRestartAgainstAStillRunningVenueResumesTheSessionAndReconciles() throws {
+        let binary = repositoryRoot.appendingPathComponent(".build/debug/quorum").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the quorum product first")
+        let dir = LiveHarness.temporaryDirectory("recover-connect")
+        let config = dir + ".toml"
+        let base = 20_000 + Int(getpid() % 15_000) * 3
+        let (feed, retransmit, fix) = ("127.0.0.1:\(base)", "127.0.0.1:\(base + 1)", "127.0.0.1:\(base + 2)")
+        let cpus = CPUSet.available.cpus
+        try """
+            [[threads]]
+            name = "net"
+            cores = [\(cpus.first!)]
+            loops = ["net"]
+            wait = "yield"
+
+            [[threads]]
+            name = "desk"
+            cores = [\(cpus.last!)]
+            loops = ["agents", "coordinator", "journal"]
+            wait = "yield"
+
+            [live]
+            venue = "connect"
+            feed = "\(feed)"
+            retransmission = "\(retransmit)"
+            fix = "\(fix)"
+            duration_seconds = 0
+            max_symbols = 3
+            checkpoint_every = 250
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let venue = Process()
+        venue.executableURL = URL(fileURLWithPath: binary)
+        venue.arguments = ["sim", "--symbols", "3", "--messages", "750000", "--rate", "15000", "--feed", feed,
+                           "--retransmit", retransmit, "--fix", fix]
+        venue.standardOutput = FileHandle.nullDevice
+        venue.standardError = FileHandle.nullDevice
+        try venue.run()
+        defer {
+            if venue.isRunning { kill(venue.processIdentifier, SIGKILL) }  // its report is not needed
+            venue.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: config)
+        }
+        let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30"]
+        var rng = SplitMix(state: 42)
+        let first = try RunProcess(binary: binary, arguments: arguments)
+        // Until a status line shows fills: the session is up and trading.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && !RunCommandTests.showsFills(first.text) {
+            let data = first.out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            first.text += String(decoding: data, as: UTF8.self)
+        }
+        #expect(RunCommandTests.showsFills(first.text), "no fills before the kill: \(first.text)")
+        usleep(UInt32.random(in: 1_000_000...3_000_000, using: &rng))
+        #expect(first.end(with: SIGKILL) == SIGKILL)
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/fix-session.seq"))
+        let written = try Self.lastSequence(dir)
+
+        let run = try RunProcess(binary: binary, arguments: arguments)
+        #expect(run.wait(for: "orders reconciled: "), "no reconciliation line: \(run.text)")
+        let s = try #require(Self.summary(in: run.text), "no recovery line: \(run.text)")
+        #expect(s.sequence >= written && s.checkpoints >= 1)
+        #expect(run.text.contains("reconciling \(s.open) open orders with the venue at \(fix)"))
+        usleep(1_500_000)
+        #expect(run.end(with: SIGINT) == 0, "\(run.text)")
+        #expect(venue.isRunning, "the venue outlived both runs")
+        // The venue knew every order: all answered, none unknown.
+        #expect(run.text.contains("orders reconciled: \(s.open) of \(s.open) answered"), "\(run.text)")
+        #expect(run.text.contains("(0 unknown at the venue)"), "\(run.text)")
+        // One logon: the venue took the resumed sequence numbers (a mismatch would log out or
+        // disconnect and reconnect).
+        let wire = try #require(run.text.split(separator: "\n").first { $0.hasPrefix("wire: ") })
+        #expect(wire.contains("FIX logons 1, disconnects 1"), "\(wire)")
+        let replay = try CoordinatorReplay.run(directory: dir)
+        let last = try Self.lastSequence(dir)
+        #expect(replay.mismatches == 0 && replay.checkpointsChecked >= 1 && replay.lastSequence == last)
+    }
 }
 
 /// The venue report a `.report` event carries across the net → desk ring.
