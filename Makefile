@@ -32,9 +32,14 @@ demo: build
 	@echo "== The team (analysts, regime, correlation, portfolio, execution, risk, supervisor) trading"
 	@echo "== live against the exchange simulator over ITCH/MoldUDP64 and FIX 4.4 on loopback."
 	rm -rf $(DEMO_JOURNAL)
-	$(QUORUM) run --config Config/demo.toml --duration 30 --journal $(DEMO_JOURNAL)
+	@echo "== Killed with SIGKILL after 15 s: a crash, no clean stop, no report."
+	-timeout -s KILL 15 $(QUORUM) run --config Config/demo.toml --duration 30 --journal $(DEMO_JOURNAL)
 	@echo
-	@echo "== The journal replayed through a fresh desk: the same report, every checkpoint verified."
+	@echo "== Started again on the same journal for 10 s: it recovers (replay, checkpoints verified),"
+	@echo "== reconciles the orders open at the crash with the venue, trades on and stops cleanly."
+	$(QUORUM) run --config Config/demo.toml --duration 10 --journal $(DEMO_JOURNAL)
+	@echo
+	@echo "== Both runs' journal replayed through a fresh desk: the same report, every checkpoint verified."
 	$(QUORUM) replay $(DEMO_JOURNAL) --verify
 
 test: bootstrap test-unit test-tsan

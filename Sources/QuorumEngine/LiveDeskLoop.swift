@@ -31,14 +31,10 @@ public final class LiveJournal: CoordinatorJournalSink {
     /// - Throws: `BacktestError.journal` naming the directory.
     public static func create(directory: String, setup: BacktestSetup,
                               fsync: JournalFsyncPolicy = .none) throws(BacktestError) -> LiveJournal {
-        var options = JournalWriterOptions(fsync: fsync)
-        options.maxPayload = 4096
-        // Fewer, larger writes: the journal loop shares the desk's thread by default, and
-        // each pwrite it saves is time the next market update does not wait.
-        options.coalesceBytes = 64 << 10
-        options.coalesceDelayNs = 2_000_000
         let w: JournalWriter
-        do { w = try JournalWriter(directory: directory, options: options) } catch { throw .journal("\(directory): \(error)") }
+        do { w = try JournalWriter(directory: directory, options: writerOptions(fsync: fsync)) } catch {
+            throw .journal("\(directory): \(error)")
+        }
         guard w.nextSequence == 1 else {
             throw .journal("\(directory) already holds a journal (next sequence \(w.nextSequence)); "
                            + "choose a new directory (resuming a journal is recovery's job)")
@@ -48,6 +44,32 @@ public final class LiveJournal: CoordinatorJournalSink {
         let seq = text.withUnsafeBytes { sink.appendRecord(.coordinatorSession, timestampNs: 0, payload: $0) }
         guard seq != nil else { throw .journal("\(directory): could not write the session record") }
         return sink
+    }
+
+    /// The writer options of a live journal, fresh or recovered.
+    public static func writerOptions(fsync: JournalFsyncPolicy = .none) -> JournalWriterOptions {
+        var options = JournalWriterOptions(fsync: fsync)
+        options.maxPayload = 4096
+        // Fewer, larger writes: the journal loop shares the desk's thread by default, and
+        // each pwrite it saves is time the next market update does not wait.
+        options.coalesceBytes = 64 << 10
+        options.coalesceDelayNs = 2_000_000
+        return options
+    }
+
+    /// Recovers the live journal in `directory` (`CoordinatorRecovery.recover`: replayed,
+    /// every checkpoint verified) with a `LiveJournal` appending to it, for
+    /// `LiveEngine.Start.resume`.
+    /// - Throws: `RecoveryError` naming what failed (a checkpoint mismatch: its sequence).
+    public static func recover(directory: String, fsync: JournalFsyncPolicy = .none)
+        throws(RecoveryError) -> (coordinator: JournaledCoordinator, journal: LiveJournal) {
+        var sink: LiveJournal?
+        let jc = try CoordinatorRecovery.recover(directory: directory, options: writerOptions(fsync: fsync)) { w in
+            let j = LiveJournal(writer: w)
+            sink = j
+            return j
+        }
+        return (jc, sink!)
     }
 }
 
@@ -96,6 +118,15 @@ public final class LiveDeskLoop: Loop {
     var turns: UInt64 = 0
     var lastStatusAt: UInt64 = 0
     var status = LiveDeskStatus()
+    /// A recovered run's reconciler: `.report` events go to it (on this thread, so what it
+    /// makes of them are journaled inputs like any other).
+    var reconciler: OrderReconciler?
+    /// Set (releasing) once every status request was answered; `reconciledLine` is written
+    /// before it and read only after it is seen set.
+    let _reconciled = ManagedAtomic<Bool>(false)
+    public private(set) var reconciledLine: String?
+    /// `.report` events that arrived without a reconciler (none is expected).
+    public private(set) var reportsIgnored = 0
 
     init(coordinator: Coordinator, market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveDeskStatus>, pendingCapacity: Int) {
@@ -151,6 +182,8 @@ public final class LiveDeskLoop: Loop {
                                                priceTicks: e.priceTicks, time: t)))
             case .closed:
                 coordinator.consume(.orderClosed(symbol: e.symbol, order: e.order, unfilled: e.quantity, time: t))
+            case .report:
+                reconcile(e, time: t)
             }
             emit(trigger: 0)
             n &+= 1
@@ -214,6 +247,24 @@ public final class LiveDeskLoop: Loop {
             }
         }
         return count
+    }
+
+    /// A venue report about an order open at the crash: the reconciler turns it into the
+    /// fill and closure inputs the coordinator missed (deduplicated by CumQty).
+    func reconcile(_ e: LiveVenueEvent, time: UInt64) {
+        guard let reconciler, let report = e.executionReport else {
+            reportsIgnored &+= 1
+            return
+        }
+        reconciler.apply(report, possDup: e.possDup, time: time)
+        markReconciledIfComplete()
+    }
+
+    /// Publishes the reconciler's line the first time every status request is answered.
+    func markReconciledIfComplete() {
+        guard let reconciler, reconciler.isComplete, !_reconciled.load(ordering: .relaxed) else { return }
+        reconciledLine = reconciler.counters.description
+        _reconciled.store(true, ordering: .releasing)
     }
 
     /// While draining: the first moment the coordinator holds no open order (so the venue

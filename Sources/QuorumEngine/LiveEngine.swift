@@ -255,6 +255,49 @@ public final class LiveEngine: @unchecked Sendable {
         netLoop._venueOrders.store(_LiveAddress.pack(orders), ordering: .releasing)
     }
 
+    /// Reconciles the orders the resumed coordinator holds open: after every FIX logon
+    /// (until all are answered) the net loop asks the venue about each (OrderStatusRequest);
+    /// it also takes them into its order table, so time-to-live and cancel-all cancel them.
+    /// Every report about them reaches `reconciler` on the desk thread as a `.report` event,
+    /// so what it applies is journaled. Call before `start()`, with the engine's coordinator.
+    /// - Returns: how many status requests will be sent.
+    @discardableResult
+    public func reconcile(with reconciler: OrderReconciler) -> Int {
+        precondition(!started && reconciler.coordinator === coordinator, "reconcile before start, with this coordinator")
+        let open = (0..<coordinator.openOrderCount).map(coordinator.openOrder)
+        let requests = reconciler.statusRequests()
+        deskLoop.reconciler = reconciler
+        deskLoop.markReconciledIfComplete()
+        netLoop.adopt(open)
+        netLoop.forwardsUntrackedReports = true
+        let done = deskLoop._reconciled
+        netLoop.onLogon = { session in
+            guard !done.load(ordering: .acquiring) else { return }
+            let now = NetClock.now() &+ NetClock.realTimeOffset()
+            for r in requests { _ = session.sendOrderStatusRequest(r, now: now) }
+        }
+        return requests.count
+    }
+
+    /// A clean stop journals halt-longs and halt-shorts desk-wide as its last directives
+    /// (the drain); a run resumed from such a journal would stay halted. When `summary`'s
+    /// last directive is that halt, a desk-wide resume directive is consumed (journaled, so
+    /// replay agrees). Call before `start()`.
+    /// - Returns: whether the halts were lifted.
+    @discardableResult
+    public func liftStopHalts(after summary: RecoverySummary) -> Bool {
+        precondition(!started, "lift the stop's halts before start")
+        guard let d = summary.lastDirective, d.kind == .haltShorts, d.team == .all else { return false }
+        coordinator.consume(.directive(Directive(kind: .resume, team: .all, time: coordinator.lastTime)))
+        return true
+    }
+
+    /// The reconciler's line ("orders reconciled: …") once every status request was
+    /// answered; nil before (or without `reconcile`).
+    public var reconciled: String? {
+        deskLoop._reconciled.load(ordering: .acquiring) ? deskLoop.reconciledLine : nil
+    }
+
     /// The latest snapshots both loops published (every ~20 ms).
     public func status() -> LiveStatus { LiveStatus(net: netStatus.read(), desk: deskStatus.read()) }
 

@@ -5,7 +5,8 @@ import QuorumWire
 // SPSC rings, and the status snapshots each loop publishes through a seqlock.
 //
 //   net loop ── MarketUpdate ─────────────▶ desk loop (coordinator.consume(.market))
-//   net loop ── LiveVenueEvent ───────────▶ desk loop (coordinator.consume(.fill/.orderClosed))
+//   net loop ── LiveVenueEvent ───────────▶ desk loop (coordinator.consume(.fill/.orderClosed),
+//                                            or a venue report for the order reconciler)
 //   net loop ◀─ LiveOrderCommand ────────── desk loop (nextOutgoing, cancel-all)
 
 /// Desk → net: send a child order, or cancel every working order.
@@ -40,6 +41,10 @@ import QuorumWire
         /// The order is done (cancelled, rejected, expired, or never reached the venue) with
         /// `quantity` unfilled.
         case closed = 2
+        /// An execution report about an order the net loop does not track (one open when a
+        /// recovered run started): a status answer, a resend, or a live report. `quantity`
+        /// is its CumQty, `priceTicks` its AvgPx; the desk hands it to the `OrderReconciler`.
+        case report = 3
     }
     public var kind: Kind
     public var order: UInt64
@@ -47,6 +52,14 @@ import QuorumWire
     public var direction: Direction
     public var quantity: Int64
     public var priceTicks: Int64
+    /// `.report` only: LastQty and LastPx (0 when absent), ExecType and OrdStatus (their
+    /// FIX characters), OrdRejReason (-1 when absent), PossDupFlag.
+    public var lastQuantity: Int64 = 0
+    public var lastPriceTicks: Int64 = 0
+    public var execType: UInt8 = 0
+    public var ordStatus: UInt8 = 0
+    public var rejectReason: Int16 = -1
+    public var possDup = false
 
     @inlinable
     public init(kind: Kind, order: UInt64, symbol: SymbolID, direction: Direction, quantity: Int64, priceTicks: Int64) {
@@ -56,6 +69,34 @@ import QuorumWire
         self.direction = direction
         self.quantity = quantity
         self.priceTicks = priceTicks
+    }
+
+    /// A `.report` event carrying what reconciliation needs of `r`.
+    public init(report r: FIXExecutionReport, order: UInt64, possDup: Bool) {
+        self.init(kind: .report, order: order, symbol: .none, direction: r.side == .sell ? .short : .long,
+                  quantity: Int64(r.cumQty.rawValue), priceTicks: Int64(r.avgPx.rawValue))
+        lastQuantity = r.lastQty.map { Int64($0.rawValue) } ?? 0
+        lastPriceTicks = r.lastPx.map { Int64($0.rawValue) } ?? 0
+        execType = r.execType.rawValue
+        ordStatus = r.ordStatus.rawValue
+        rejectReason = r.ordRejReason.map { Int16(clamping: $0) } ?? -1
+        self.possDup = possDup
+    }
+
+    /// The execution report a `.report` event stands for (the fields reconciliation reads),
+    /// nil when its ExecType or OrdStatus is not one FIX 4.4 defines.
+    public var executionReport: FIXExecutionReport? {
+        guard kind == .report, let et = FIXExecType(rawValue: execType), let os = FIXOrdStatus(rawValue: ordStatus) else {
+            return nil
+        }
+        let cum = Qty(UInt32(clamping: quantity))
+        return FIXExecutionReport(
+            orderID: FIXString(), clOrdID: FIXString(decimal: order), execID: FIXString(), execType: et, ordStatus: os,
+            symbol: FIXString(), side: direction == .short ? .sell : .buy,
+            lastQty: lastQuantity > 0 ? Qty(UInt32(clamping: lastQuantity)) : nil,
+            lastPx: lastQuantity > 0 ? Price(UInt32(clamping: lastPriceTicks)) : nil,
+            leavesQty: Qty(0), cumQty: cum, avgPx: Price(UInt32(clamping: priceTicks)),
+            ordRejReason: rejectReason >= 0 ? Int(rejectReason) : nil)
     }
 }
 
@@ -82,6 +123,8 @@ import QuorumWire
     public var closures: UInt64 = 0
     /// Execution reports for orders the table does not hold (late, duplicated, unknown).
     public var unknownReports: UInt64 = 0
+    /// Reports about untracked orders handed to the desk's reconciler (recovered runs).
+    public var forwardedReports: UInt64 = 0
     public var logons: UInt64 = 0
     public var disconnects: UInt64 = 0
     public var workingOrders: UInt64 = 0

@@ -24,6 +24,11 @@ public struct LiveNetSettings: Sendable {
     public var books = BookConfig(ordersPerSymbol: 1 << 16, levelsPerSide: 4096, maxSymbols: 64)
     /// Largest latency the tick-to-trade histogram tracks (ns).
     public var histogramMaxNanos: UInt64 = 10_000_000_000
+    /// The FIX session's sequence file (nil: in memory, a new session every run). A
+    /// journal's directory holds it, so a recovered run resumes the venue's session.
+    public var sequenceFilePath: String?
+    /// Ask the venue for sequence numbers 1/1 at every logon (ResetSeqNumFlag).
+    public var resetSeqNumOnLogon = false
     public init() {}
 }
 
@@ -40,6 +45,9 @@ struct _LiveWorkingOrder {
     var sent = false
     /// Position in the dense list of working ids.
     var dense = 0
+    /// Open when a recovered run started: cancelled like any working order, but every
+    /// report about it goes to the desk's reconciler (which dedupes by CumQty).
+    var adopted = false
     var id: UInt64 { order.id }
 }
 
@@ -72,6 +80,10 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     let traded: UnsafeMutableBufferPointer<Bool>
     /// Called on this loop's thread after every FIX logon (order reconciliation goes here).
     public var onLogon: ((FIXSession) -> Void)?
+    /// Execution reports about orders the loop does not track (or adopted) go to the desk as
+    /// `.report` events — a recovered run reconciles there the orders open at the crash —
+    /// instead of being counted as unknown and dropped. Set before the loop starts.
+    public var forwardsUntrackedReports = false
 
     // Cross-thread: set by the loop as it comes up, or by the engine.
     let _feedAddress = ManagedAtomic<UInt64>(0)  // packed, bit 63 = bound
@@ -184,7 +196,8 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
             feed = f
             session = try FIXSession(options: .init(role: .initiator, senderCompID: settings.senderCompID,
                                                     targetCompID: settings.targetCompID, heartBtInt: settings.heartBtInt,
-                                                    resetSeqNumOnLogon: false))
+                                                    resetSeqNumOnLogon: settings.resetSeqNumOnLogon,
+                                                    sequenceFilePath: settings.sequenceFilePath))
             session?.delegate = self
             wallOffset = NetClock.realTimeOffset()
             _feedAddress.store(_LiveAddress.pack(f.socket.localAddress), ordering: .releasing)
@@ -475,6 +488,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     public func fixSession(_ session: FIXSession, didReceive report: FIXExecutionReport, message: FIXMessageView) {
         counters.executionReports &+= 1
+        if forwardsUntrackedReports, forwardUntracked(report, message: message) { return }
         let closing: Bool
         switch report.execType {
         case .trade: closing = false
@@ -505,6 +519,47 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
                             priceTicks: Int64(px.rawValue)))
         table[slot].filled += qty
         if table[slot].filled >= o.order.quantity { release(slot) }
+    }
+}
+
+extension LiveNetLoop {
+    /// Hands `report` to the desk as a `.report` event when it names one of our ids that the
+    /// table does not hold (or is a status answer): the reconciler decides what it means.
+    /// - Returns: whether it was forwarded.
+    func forwardUntracked(_ report: FIXExecutionReport, message: FIXMessageView) -> Bool {
+        guard let id = Self.deskID(report.origClOrdID) ?? Self.deskID(report.clOrdID) else { return false }
+        let slot = Int(id & mask)
+        let tracked = table[slot].id == id
+        if tracked && !table[slot].adopted && report.execType != .orderStatus { return false }
+        counters.forwardedReports &+= 1
+        emit(LiveVenueEvent(report: report, order: id, possDup: message.possDupFlag))
+        if tracked && table[slot].adopted {
+            switch report.ordStatus {
+            case .filled, .canceled, .rejected, .expired, .doneForDay: release(slot)
+            default: break
+            }
+        }
+        return true
+    }
+
+    /// Takes the orders a recovered coordinator holds open into the table as sent, so
+    /// time-to-live and cancel-all cancel them at the venue. Call before the loop starts.
+    /// - Returns: how many were taken (an order whose slot is busy is left out).
+    @discardableResult
+    func adopt(_ open: [OpenOrder]) -> Int {
+        let now = NetClock.now()
+        var n = 0
+        for o in open {
+            let slot = Int(o.order.id & mask)
+            let idx = o.order.symbol.index
+            guard table[slot].id == 0, idx >= 0, idx < locateOfSymbol.count else { continue }
+            table[slot] = _LiveWorkingOrder(order: o.order, filled: o.filled, locate: locateOfSymbol[idx], sentAt: now,
+                                            cancelSentAt: 0, sent: true, dense: workingCount, adopted: true)
+            workingIDs[workingCount] = o.order.id
+            workingCount &+= 1
+            n &+= 1
+        }
+        return n
     }
 }
 

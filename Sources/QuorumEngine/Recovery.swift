@@ -63,6 +63,9 @@ public struct RecoverySummary: Sendable, Equatable, CustomStringConvertible {
     public var lastMarketSequence: UInt64 = 0
     /// The event time of the last input replayed.
     public var lastTime: UInt64 = 0
+    /// The last directive input replayed (a live run's clean stop journals halt-longs and
+    /// halt-shorts desk-wide last), nil if none.
+    public var lastDirective: Directive?
     /// The coordinator's state hash after replay.
     public var stateHash: UInt64 = 0
 
@@ -224,6 +227,7 @@ public enum CoordinatorRecovery {
         summary.openOrders = (0..<coordinator.openOrderCount).map(coordinator.openOrder)
         summary.lastMarketSequence = replayer.lastMarketSequence
         summary.lastTime = coordinator.lastTime
+        summary.lastDirective = replayer.lastDirective
         summary.stateHash = coordinator.stateHash()
         return JournaledCoordinator(setup: setup, coordinator: coordinator, writer: writer, journal: sink, summary: summary)
     }
@@ -235,12 +239,14 @@ struct _RecoveryReplayer: JournalReplayer {
     var error: CoordinatorDecodeError?
     var lastMarketSequence: UInt64 = 0
     var lastInputSequence: UInt64 = 0
+    var lastDirective: Directive?
 
     mutating func apply(_ record: JournalRecord) {
         guard error == nil else { return }
         do {
             guard let input = try CoordinatorCodec.decode(record) else { return }
             if case .market(let u) = input { lastMarketSequence = u.sequence }
+            if case .directive(let d) = input { lastDirective = d }
             lastInputSequence = record.sequence
             coordinator.consume(input)
         } catch {

@@ -1,7 +1,10 @@
 // `quorum run`: the trading team live against a venue — by default the exchange simulator
 // started in-process on its own thread — over ITCH/MoldUDP64 and FIX 4.4 on loopback, with a
 // status line, and on exit (duration, end of feed, SIGINT) the report, the internal
-// tick-to-trade percentiles and the journal path. Errors exit with status 2.
+// tick-to-trade percentiles and the journal path. On a directory that already holds a
+// journal it recovers: replays it (checkpoints verified), resumes the coordinator, asks the
+// venue about every order open at the crash and reconciles the answers. Errors exit with
+// status 2.
 
 import ArgumentParser
 import Foundation
@@ -23,13 +26,19 @@ struct RunCommand: ParsableCommand {
             [live] feed and logs on to the FIX acceptor at [live] fix. Threads and cores follow \
             [[threads]]. Every input the coordinator consumes — market updates, fills, closures — \
             is journaled; `quorum replay DIR --verify` rebuilds the same state. SIGINT stops \
-            cleanly: working orders are cancelled, the session logs out, the report is printed.
+            cleanly: working orders are cancelled, the session logs out, the report is printed. \
+            On a --journal directory that already holds a journal (e.g. after a crash) the run \
+            recovers: the journal is replayed with every checkpoint verified, the desk resumes \
+            from it, and after the FIX logon every order open at the crash is reconciled with \
+            the venue (an in-process simulator is a new venue that knows none of them: they \
+            close unfilled). The FIX sequence file lives in the journal directory in connect \
+            mode, so a restart resumes the venue's session.
             """
     )
 
     @Option(name: .long, help: "Configuration file.")
     var config: String = defaultConfigPath
-    @Option(name: .long, help: "New directory for the journal (default: [live] journal_root/live-<unix time>).")
+    @Option(name: .long, help: "Journal directory: a new one (default: [live] journal_root/live-<unix time>), or one holding a journal to recover from.")
     var journal: String?
     @Option(name: .long, help: "Seconds to run (0: until SIGINT); default [live] duration_seconds.")
     var duration: Double?
@@ -43,7 +52,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = try loadConfig(config)
+        var cfg = try loadConfig(config)
+        // --connect means [live]'s endpoints whatever [live] venue says (the engine's options
+        // read the venue from Config).
+        if connect { cfg.live.venue = "connect" }
         let live = cfg.live
         let useSimulator = !connect && live.venue == "simulator"
         let dir = journal ?? "\(live.journalRoot)/live-\(time(nil))"
@@ -51,6 +63,13 @@ struct RunCommand: ParsableCommand {
         do {
             var setup: BacktestSetup
             var day: [UInt8] = []
+            var recovered: (coordinator: JournaledCoordinator, journal: LiveJournal)?
+            if CoordinatorRecovery.hasJournal(directory: dir) {
+                ProgressLine.writeStderr("recovering from the journal in \(dir)…\n")
+                let r = try LiveJournal.recover(directory: dir)
+                if let summary = r.coordinator.summary { print(summary.description) }
+                recovered = r
+            }
             if useSimulator {
                 let s = live.simulator
                 ProgressLine.writeStderr("generating the simulator's day: \(s.messages) messages over \(s.symbols) symbols…\n")
@@ -64,8 +83,34 @@ struct RunCommand: ParsableCommand {
                 setup = BacktestSetup(live: live)
                 setup.roster = cfg.roster.isDefault ? nil : cfg.roster
             }
-            let options = try LiveEngine.Options(config: cfg, journalDirectory: dir)
-            let engine = try LiveEngine(setup: setup, options: options)
+            if let recovered {
+                // The desk is the journal's: its session record named the symbols it trades.
+                if recovered.coordinator.setup.names != setup.names && useSimulator {
+                    ProgressLine.writeStderr("note: the journal's symbols (\(recovered.coordinator.setup.names.joined(separator: " "))) "
+                                             + "differ from the simulator's most active ones now; trading the journal's\n")
+                }
+                setup = recovered.coordinator.setup
+            }
+            var options = try LiveEngine.Options(config: cfg, journalDirectory: dir)
+            // A venue that outlives the run keeps the session: its sequence numbers persist in
+            // the journal's directory. An in-process simulator is new every run, and so is
+            // its session (both sides start at 1, in memory).
+            if !useSimulator { options.net.sequenceFilePath = "\(dir)/\(Self.sequenceFileName)" }
+            let engine = try LiveEngine(setup: setup, options: options,
+                                        start: recovered.map { .resume(coordinator: $0.coordinator.coordinator, journal: $0.journal) } ?? .fresh)
+            var reconciling = false
+            if let recovered {
+                let reconciler = OrderReconciler(coordinator: recovered.coordinator.coordinator,
+                                                 symbolNames: setup.names.map { FIXString($0) })
+                let asked = engine.reconcile(with: reconciler)
+                reconciling = true
+                print("reconciling \(asked) open orders with "
+                      + (useSimulator ? "a NEW in-process simulator, which knows none of them: they close unfilled as unknown"
+                                      : "the venue at \(live.fix) (order status requests after the FIX logon)"))
+            }
+            if let summary = recovered?.coordinator.summary, engine.liftStopHalts(after: summary) {
+                print("the previous run stopped cleanly: its stop's desk-wide halts are lifted")
+            }
             let feed = try engine.start()
             var simulator: SimulatorThread?
             if useSimulator {
@@ -101,6 +146,12 @@ struct RunCommand: ParsableCommand {
                 let now = NetClock.now()
                 if _stopRequested.load(ordering: .relaxed) { why = "SIGINT"; break }
                 if seconds > 0 && Double(now - start) / 1e9 >= seconds { break }
+                if reconciling, let line = engine.reconciled {
+                    if terminal { FileHandleWriter.write("\r\u{1B}[K", fd: 1) }
+                    print(line)
+                    fflush(nil)
+                    reconciling = false
+                }
                 let s = engine.status()
                 if s.net.feedEnded || simulator?.flowFinished == true { why = "end of the feed"; break }
                 if now - lastLine >= 1_000_000_000 {
@@ -114,6 +165,7 @@ struct RunCommand: ParsableCommand {
             if terminal { FileHandleWriter.write("\r\u{1B}[K", fd: 1) }
             ProgressLine.writeStderr("stopping (\(why)): cancelling working orders, logging out…\n")
             let result = try engine.stop()
+            if reconciling { print(engine.reconciled ?? "orders reconciled: incomplete, the venue did not answer every status request") }
             let sim = simulator?.stop()
             if json {
                 print(result.report.json)
@@ -142,6 +194,9 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
     }
+
+    /// The FIX session's sequence file inside the journal directory (connect mode).
+    static let sequenceFileName = "fix-session.seq"
 
     static func statusLine(_ s: LiveStatus, names: [String], eventsPerSecond: Double, elapsed: Double) -> String {
         let d = s.desk
