@@ -114,6 +114,15 @@ import Testing
             symbols = 3
             messages = 300000
             rate = 30000
+
+            # The built-in team crosses every spread and loses; with the default loss limits
+            # its breakers reach emergency within seconds and a recovered desk (breakers
+            # rebuilt by replay) rightly sends nothing. This test is about recovery.
+            [desk.breakers]
+            daily_loss_degraded = 0.5
+            daily_loss_emergency = 0.9
+            drawdown_degraded = 0.5
+            drawdown_emergency = 0.9
             """.write(toFile: config, atomically: true, encoding: .utf8)
         defer {
             try? FileManager.default.removeItem(atPath: dir)
