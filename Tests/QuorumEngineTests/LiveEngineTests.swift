@@ -31,6 +31,20 @@ struct LiveHarness {
         "/tmp/quorum-live-test-\(getpid())-\(tag)-\(UInt64.random(in: 0..<UInt64.max))"
     }
 
+    /// `threads` as the `[[threads]]` tables of a config file, for runs of the built binary.
+    static var threadsTOML: String {
+        threads.map { t in
+            """
+            [[threads]]
+            name = "\(t.name)"
+            cores = [\(t.cores.map(String.init).joined(separator: ", "))]
+            loops = [\(t.loops.map { "\"\($0)\"" }.joined(separator: ", "))]
+            wait = "yield"
+
+            """
+        }.joined(separator: "\n")
+    }
+
     /// Two threads on the first and last available cores, yielding when idle (the test
     /// machine is shared).
     static var threads: [QuorumConfig.ThreadConfig] {
@@ -289,20 +303,8 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the quorum product first")
         let dir = LiveHarness.temporaryDirectory("sigint")
         let config = dir + ".toml"
-        let cpus = CPUSet.available.cpus
         try """
-            [[threads]]
-            name = "net"
-            cores = [\(cpus.first!)]
-            loops = ["net"]
-            wait = "yield"
-
-            [[threads]]
-            name = "desk"
-            cores = [\(cpus.last!)]
-            loops = ["agents", "coordinator", "journal"]
-            wait = "yield"
-
+            \(LiveHarness.threadsTOML)
             [live]
             duration_seconds = 0
             max_symbols = 3

@@ -91,20 +91,8 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the quorum product first")
         let dir = LiveHarness.temporaryDirectory("recover")
         let config = dir + ".toml"
-        let cpus = CPUSet.available.cpus
         try """
-            [[threads]]
-            name = "net"
-            cores = [\(cpus.first!)]
-            loops = ["net"]
-            wait = "yield"
-
-            [[threads]]
-            name = "desk"
-            cores = [\(cpus.last!)]
-            loops = ["agents", "coordinator", "journal"]
-            wait = "yield"
-
+            \(LiveHarness.threadsTOML)
             [live]
             duration_seconds = 0
             max_symbols = 3
@@ -203,20 +191,8 @@ import Testing
         let config = dir + ".toml"
         let base = 20_000 + Int(getpid() % 15_000) * 3
         let (feed, retransmit, fix) = ("127.0.0.1:\(base)", "127.0.0.1:\(base + 1)", "127.0.0.1:\(base + 2)")
-        let cpus = CPUSet.available.cpus
         try """
-            [[threads]]
-            name = "net"
-            cores = [\(cpus.first!)]
-            loops = ["net"]
-            wait = "yield"
-
-            [[threads]]
-            name = "desk"
-            cores = [\(cpus.last!)]
-            loops = ["agents", "coordinator", "journal"]
-            wait = "yield"
-
+            \(LiveHarness.threadsTOML)
             [live]
             venue = "connect"
             feed = "\(feed)"
