@@ -133,7 +133,10 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func send(buyAt price: Price, locate: StockLocate, receiveNanos: UInt64) {
         guard let stock = books.symbol(locate)?.stock else { return }
-        let wallNow = NetClock.now() &+ wallClockOffset  // one clock read: TransactTime and SendingTime
+        // TransactTime and SendingTime come from the datagram's receive stamp rather than a
+        // fresh clock read (~50 ns here): FIX carries them to the millisecond, and the
+        // decision is under a microsecond old when the order leaves.
+        let wallNow = receiveNanos &+ wallClockOffset
         _lastLocate = locate
         _lastWallNow = wallNow
         let order = FIXNewOrderSingle(

@@ -105,7 +105,7 @@ struct TickToTradeBench {
     var rule: SpreadCrossRule
     var reflexPath: String?
     /// When the trader's ring runs its task work (the venue's ring keeps the default).
-    var traderTaskRun: Reactor.TaskRun = .immediate
+    var traderTaskRun: Reactor.TaskRun = .deferred
     /// The trader rehearses its order path whenever a poll finds nothing.
     var warm = false
     /// Venue and trader on this thread, polled in turn: for callgrind, which runs one thread
