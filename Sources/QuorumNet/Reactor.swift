@@ -39,8 +39,9 @@ public final class Reactor {
         /// IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | TASKRUN_FLAG: task work waits until
         /// the loop asks for completions (io_uring_enter with GETEVENTS, made by the reactor
         /// when the flag is up or when it blocks), so it runs exactly when the loop chooses.
-        /// Every submission must come from the thread that created the reactor. Not with
-        /// `sqpoll`.
+        /// Every submission must come from the thread that created the reactor: from any
+        /// other the kernel refuses it (counted in `submitErrors`; the requests stay queued
+        /// for the owner's next poll). Not with `sqpoll`.
         case deferred
 
         var setupFlags: UInt32 {

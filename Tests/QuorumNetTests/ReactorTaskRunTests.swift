@@ -106,4 +106,45 @@ import Testing
         #expect(Reactor.TaskRun(rawValue: "defer") == nil)
         #expect(Reactor.Options().taskRun == .immediate)
     }
+
+    @Test func aDeferredReactorRefusesAnotherThreadAndLosesNothingOnItsOwn() throws {
+        // SINGLE_ISSUER ties the ring to the thread that made it. Polled from elsewhere, the
+        // kernel refuses the submission (counted in submitErrors, nothing delivered); the
+        // queued requests stay in the ring and go in at the owner's next poll.
+        let reactor = try Reactor(.init(mode: .busyPoll, taskRun: .deferred))
+        let collector = Collector()
+        let receiver = try reactor.udpReceiver(bind: .loopback(), handler: collector, bufferCount: 8, bufferSize: 256)
+        let other = _OtherThreadPoll(reactor)
+        other.runAndJoin()
+        #expect(reactor.submitErrors > 0)
+        #expect(collector.datagrams.isEmpty)
+
+        let sender = try Reactor(.init(mode: .busyPoll))
+        let out = try sender.udpSender(bind: .loopback(), connect: receiver.localAddress)
+        let hello: [UInt8] = Array("hello".utf8)
+        // Until its own thread polls, the receive is not armed; the datagram waits in the socket.
+        hello.withUnsafeBytes { _ = out.send($0) }
+        sender.poll()
+        #expect(reactor.run(timeoutNanoseconds: 5_000_000_000) { collector.datagrams.count == 1 })
+        #expect(collector.datagrams.first == hello)
+        #expect(receiver.datagramsReceived == 1)
+    }
+}
+
+/// Polls a reactor a few times from a thread of its own (a raw pthread), then ends.
+final class _OtherThreadPoll: @unchecked Sendable {
+    nonisolated(unsafe) let reactor: Reactor
+    init(_ reactor: Reactor) { self.reactor = reactor }
+
+    func runAndJoin() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let me = Unmanaged<_OtherThreadPoll>.fromOpaque(raw!).takeRetainedValue()
+            for _ in 0..<10 { me.reactor.poll() }
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create: \(rc)")
+        pthread_join(thread, nil)
+    }
 }
