@@ -64,6 +64,13 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     let _narrow: UnsafeMutableBufferPointer<Bool>
     @exclusivity(unchecked) var _tracker = BookChangeTracker()
     @exclusivity(unchecked) var _nextClOrdID: UInt64 = 1
+    /// The book the last order came from: what `warm()` rehearses.
+    @exclusivity(unchecked) var _lastLocate = StockLocate(rawValue: 0)
+    @exclusivity(unchecked) var _lastWallNow: UInt64 = 0
+    /// Where `warm()` encodes its rehearsal order; nobody else reads it.
+    let _warmScratch: UnsafeMutableRawBufferPointer
+    /// Bytes `warm()` encoded (so the rehearsal has an effect the optimiser must keep).
+    @exclusivity(unchecked) public private(set) var warmBytes: UInt64 = 0
 
     public init(books: consuming BookManager, rule: SpreadCrossRule, session: FIXSession, reactor: Reactor,
                 wallClockOffset: UInt64, sampleCapacity: Int = 1 << 20) {
@@ -76,12 +83,15 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
         _samples.initialize(repeating: 0)
         _narrow = .allocate(capacity: Int(UInt16.max) + 1)
         _narrow.initialize(repeating: false)
+        _warmScratch = .allocate(byteCount: FIX.maxMessageLength, alignment: 64)
+        _warmScratch.initializeMemory(as: UInt8.self, repeating: 0)
         session.delegate = self
     }
 
     deinit {
         _samples.deallocate()
         _narrow.deallocate()
+        _warmScratch.deallocate()
     }
 
     /// The recorded internal latencies, oldest first (set-up/report time only: allocates).
@@ -123,7 +133,12 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func send(buyAt price: Price, locate: StockLocate, receiveNanos: UInt64) {
         guard let stock = books.symbol(locate)?.stock else { return }
-        let wallNow = NetClock.now() &+ wallClockOffset  // one clock read: TransactTime and SendingTime
+        // TransactTime and SendingTime come from the datagram's receive stamp rather than a
+        // fresh clock read (~50 ns here): FIX carries them to the millisecond, and the
+        // decision is under a microsecond old when the order leaves.
+        let wallNow = receiveNanos &+ wallClockOffset
+        _lastLocate = locate
+        _lastWallNow = wallNow
         let order = FIXNewOrderSingle(
             clOrdID: FIXString(decimal: _nextClOrdID), symbol: Self.symbol(stock), side: .buy,
             transactTime: wallNow, orderQty: rule.quantity, ordType: .limit,
@@ -140,6 +155,25 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
         ordersSent &+= 1
         _samples[sampleCount % _samples.count] = submitted &- receiveNanos
         sampleCount &+= 1
+    }
+
+    /// Rehearses the order path without sending: reads the last ordered symbol's book top,
+    /// runs the rule on it and encodes the order it would send into a private scratch buffer.
+    /// For an idle busy-poll loop, so that the caches and branch predictors hold the path
+    /// when the next trigger arrives. No system call, no allocation, no clock read; touches
+    /// only this trader's own state.
+    public func warm() {
+        let locate = _lastLocate
+        guard let stock = books.symbol(locate)?.stock,
+              let (bid, ask) = books.withBook(locate, { ($0.bestBid, $0.bestAsk) }) else { return }
+        let narrow = rule.isNarrow(bid: bid, ask: ask)
+        let order = FIXNewOrderSingle(
+            clOrdID: FIXString(decimal: _nextClOrdID), symbol: Self.symbol(stock), side: .buy,
+            transactTime: _lastWallNow, orderQty: rule.quantity, ordType: .limit,
+            price: narrow ? ask.price : bid.price, timeInForce: .immediateOrCancel)
+        let header = FIXHeader(senderCompID: session.options.senderCompID, targetCompID: session.options.targetCompID,
+                               msgSeqNum: session.nextOutgoingSeqNum, sendingTime: _lastWallNow)
+        warmBytes &+= UInt64(FIXEncoder.encode(order, header: header, into: _warmScratch))
     }
 
     /// The ticker without ITCH's space padding, as FIX wants it.

@@ -12,6 +12,9 @@ import Glibc
 /// Modes: `.blocking` waits in `io_uring_submit_and_wait_timeout` for the first completion;
 /// `.busyPoll` only peeks the completion queue and enters the kernel only when requests are
 /// queued. `sqpoll` adds a kernel submission thread (then submitting is usually no syscall).
+/// `taskRun` chooses when the kernel runs the ring's task work: at once, interrupting the
+/// thread (default), or only when the loop enters the kernel for it (`.cooperative`,
+/// `.deferred`); reaping enters the kernel when the ring's TASKRUN flag says work waits.
 ///
 /// Not thread-safe: every call, and every handler, runs on the thread that calls `poll`.
 /// Sockets, listeners and connections must not outlive their reactor.
@@ -23,6 +26,35 @@ public final class Reactor {
         case busyPoll
     }
 
+    /// When the kernel runs the ring's task work (the deferred part of a request: for a
+    /// receive, copying the data and posting its completion).
+    public enum TaskRun: String, Sendable, Equatable, CaseIterable {
+        /// The kernel's default: as soon as it is queued, interrupting the loop's thread
+        /// (an IPI) if it is running in user space.
+        case immediate
+        /// IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: no interrupt; the kernel raises a flag
+        /// in the ring and the task work runs at the thread's next kernel entry, which the
+        /// reactor makes when it sees the flag while reaping.
+        case cooperative
+        /// IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | TASKRUN_FLAG: task work waits until
+        /// the loop asks for completions (io_uring_enter with GETEVENTS, made by the reactor
+        /// when the flag is up or when it blocks), so it runs exactly when the loop chooses.
+        /// Every submission must come from the thread that created the reactor: from any
+        /// other the kernel refuses it (counted in `submitErrors`; the requests stay queued
+        /// for the owner's next poll). Not with `sqpoll`.
+        case deferred
+
+        var setupFlags: UInt32 {
+            switch self {
+            case .immediate: return 0
+            case .cooperative: return UInt32(IORING_SETUP_COOP_TASKRUN) | UInt32(IORING_SETUP_TASKRUN_FLAG)
+            case .deferred:
+                return UInt32(IORING_SETUP_SINGLE_ISSUER) | UInt32(IORING_SETUP_DEFER_TASKRUN)
+                    | UInt32(IORING_SETUP_TASKRUN_FLAG)
+            }
+        }
+    }
+
     public struct Options: Sendable {
         /// Submission queue size (the completion queue is twice that).
         public var entries: UInt32 = 256
@@ -30,6 +62,9 @@ public final class Reactor {
         /// A kernel thread polls the submission queue (IORING_SETUP_SQPOLL).
         public var sqpoll: Bool = false
         public var sqpollIdleMilliseconds: UInt32 = 1000
+        /// When the kernel runs task work; see `TaskRun`. `.deferred` ties the reactor to the
+        /// thread that creates it.
+        public var taskRun: TaskRun = .immediate
         public var maxConnections: Int = 64
         public var maxListeners: Int = 8
         public var maxUDPSockets: Int = 16
@@ -43,10 +78,11 @@ public final class Reactor {
         public var udpSendSlots: Int = 64
         public var udpSendSlotSize: Int = 2048
 
-        public init(entries: UInt32 = 256, mode: Mode = .blocking, sqpoll: Bool = false) {
+        public init(entries: UInt32 = 256, mode: Mode = .blocking, sqpoll: Bool = false, taskRun: TaskRun = .immediate) {
             self.entries = entries
             self.mode = mode
             self.sqpoll = sqpoll
+            self.taskRun = taskRun
         }
     }
 
@@ -79,6 +115,9 @@ public final class Reactor {
         guard options.entries > 0, options.entries <= 32768 else {
             throw .invalidArgument(name: "entries", value: "\(options.entries)", reason: "must be in 1...32768")
         }
+        if options.sqpoll && options.taskRun == .deferred {
+            throw .invalidArgument(name: "taskRun", value: "deferred", reason: "the kernel refuses DEFER_TASKRUN with SQPOLL")
+        }
         self.options = options
         _ring = .allocate(capacity: 1)
         _ring.initialize(to: io_uring())
@@ -87,10 +126,12 @@ public final class Reactor {
             params.flags |= UInt32(IORING_SETUP_SQPOLL)
             params.sq_thread_idle = options.sqpollIdleMilliseconds
         }
+        params.flags |= options.taskRun.setupFlags
         let rc = io_uring_queue_init_params(options.entries, _ring, &params)
         guard rc == 0 else {
             _ring.deallocate()
-            throw .systemCall(name: options.sqpoll ? "io_uring_queue_init_params(SQPOLL)" : "io_uring_queue_init_params", errno: -rc)
+            let flags = (options.sqpoll ? ["SQPOLL"] : []) + (options.taskRun == .immediate ? [] : ["taskRun \(options.taskRun)"])
+            throw .systemCall(name: "io_uring_queue_init_params" + (flags.isEmpty ? "" : "(\(flags.joined(separator: ", ")))"), errno: -rc)
         }
         do {
             probe = try IOURingProbe(ring: _ring)

@@ -45,8 +45,9 @@ struct _ReflexTraderEnds {
     let trader: ReflexTrader
     let feed: MoldFeedClient
 
-    init(rule: SpreadCrossRule, sampleCapacity: Int) throws {
-        var options = Reactor.Options(mode: .busyPoll)
+    init(rule: SpreadCrossRule, sampleCapacity: Int, taskRun: Reactor.TaskRun = .immediate) throws {
+        // Made on the thread that polls it (`.deferred` requires that).
+        var options = Reactor.Options(mode: .busyPoll, taskRun: taskRun)
         options.maxConnections = 4
         reactor = try Reactor(options)
         session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "SIM",
@@ -62,9 +63,10 @@ struct _ReflexTraderEnds {
 
 /// The trader's thread: its ends, connected to the venue once the venue's port is known,
 /// busy-polled until told to stop.
-func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, sampleCapacity: Int) {
+func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, sampleCapacity: Int,
+                            taskRun: Reactor.TaskRun, warm: Bool) {
     do {
-        let ends = try _ReflexTraderEnds(rule: rule, sampleCapacity: sampleCapacity)
+        let ends = try _ReflexTraderEnds(rule: rule, sampleCapacity: sampleCapacity, taskRun: taskRun)
         let reactor = ends.reactor
         state.feedPort.store(Int(ends.feed.socket.localAddress.port), ordering: .releasing)
         var port = 0
@@ -75,8 +77,9 @@ func _runReflexTraderThread(_ state: _TraderThreadState, rule: SpreadCrossRule, 
         if port > 0 {
             _ = try reactor.connect(to: .loopback(port: UInt16(port)), handler: ends.tcp)
             var spins: UInt64 = 0
+            let trader = ends.trader
             while !state.stop.load(ordering: .relaxed) {
-                reactor.poll()
+                if reactor.poll() == 0 && warm { trader.warm() }
                 spins &+= 1
                 if spins & 0xFFF == 0 { ends.session.tick(now: ends.tcp.wallNow()) }
             }
@@ -101,6 +104,10 @@ struct TickToTradeBench {
     var traderCore: Int
     var rule: SpreadCrossRule
     var reflexPath: String?
+    /// When the trader's ring runs its task work (the venue's ring keeps the default).
+    var traderTaskRun: Reactor.TaskRun = .deferred
+    /// The trader rehearses its order path whenever a poll finds nothing.
+    var warm = false
     /// Venue and trader on this thread, polled in turn: for callgrind, which runs one thread
     /// at a time. The internal figure keeps its meaning; wire-to-wire then includes the venue.
     var singleThread = false
@@ -151,8 +158,8 @@ struct TickToTradeBench {
         if singleThread { return try quorumBlockOneThread(into: &series) }
         let state = _TraderThreadState()
         let capacity = warmup + samplesPerRound
-        let thread = try PinnedThread.start(name: "quorum-trader", cpus: CPUSet([traderCore])) { [rule] in
-            _runReflexTraderThread(state, rule: rule, sampleCapacity: capacity)
+        let thread = try PinnedThread.start(name: "quorum-trader", cpus: CPUSet([traderCore])) { [rule, traderTaskRun, warm] in
+            _runReflexTraderThread(state, rule: rule, sampleCapacity: capacity, taskRun: traderTaskRun, warm: warm)
         }
         defer {
             state.stop.store(true, ordering: .releasing)
@@ -180,7 +187,7 @@ struct TickToTradeBench {
     }
 
     func quorumBlockOneThread(into series: inout TickToTradeSeries) throws {
-        let trader = try _ReflexTraderEnds(rule: rule, sampleCapacity: warmup + samplesPerRound)
+        let trader = try _ReflexTraderEnds(rule: rule, sampleCapacity: warmup + samplesPerRound, taskRun: traderTaskRun)
         defer { trader.feed.close() }
         let reactor = try Reactor(.init(mode: .busyPoll))
         let venue = try TickToTradeVenue(reactor: reactor, mode: .fixSession, orders: .loopback(),

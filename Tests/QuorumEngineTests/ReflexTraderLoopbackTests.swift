@@ -16,8 +16,8 @@ import Testing
         let feed: MoldFeedClient
         let tcp: FIXTCPHandler
 
-        init(rule: SpreadCrossRule) throws {
-            reactor = try Reactor()
+        init(rule: SpreadCrossRule, reactorOptions: Reactor.Options = .init()) throws {
+            reactor = try Reactor(reactorOptions)
             let session = try FIXSession(options: .init(role: .initiator, senderCompID: "QUORUM", targetCompID: "SIM",
                                                         heartBtInt: 30))
             tcp = FIXTCPHandler(session: session)
@@ -95,5 +95,51 @@ import Testing
         #expect(!zero.isNarrow(bid: BookQuote(price: Price(1_000_000), qty: 1), ask: BookQuote(price: Price(1_000_100), qty: 1)))
         #expect(zero.isNarrow(bid: BookQuote(price: Price(1_000_000), qty: 1), ask: BookQuote(price: Price(1_000_000), qty: 1)))
         #expect(!zero.isNarrow(bid: .empty, ask: BookQuote(price: Price(1_000_000), qty: 1)))
+    }
+
+    @Test func withDeferredTaskWorkAndWarmingEveryTriggerIsStillAnsweredOnce() throws {
+        // The benchmark's fastest set-up: a busy-poll ring whose task work waits for the loop,
+        // and the order path rehearsed between polls. The rehearsal must send nothing.
+        let side = try Trader(rule: SpreadCrossRule(maxSpreadTicks: 1, tickSize: 100, quantity: Qty(100)),
+                              reactorOptions: .init(mode: .busyPoll, taskRun: .deferred))
+        let venueReactor = try Reactor()
+        let venue = try TickToTradeVenue(reactor: venueReactor, mode: .fixSession, orders: .loopback(),
+                                         feedDestination: side.feed.socket.localAddress)
+        _ = try side.reactor.connect(to: venue.localOrderAddress, handler: side.tcp)
+        #expect(pollBoth(side.reactor, venueReactor) { venue.traderReady && side.trader.session.state == .active })
+        // Before any order there is nothing to rehearse.
+        side.trader.warm()
+        #expect(side.trader.warmBytes == 0)
+        venue.publishOpeningBook(now: NetClock.now())
+        #expect(pollBoth(side.reactor, venueReactor) { side.trader.messages == 4 })
+
+        let warmTrader = side.trader
+        for i in 1...300 {
+            let sent = venue.sendTrigger()
+            var polls = 0
+            while venue.ordersReceived < UInt64(i) && polls < 2_000_000 {
+                // One thread polls both sides here, so the trader is rarely idle: rehearse after
+                // every poll, interleaved with real completions.
+                side.reactor.poll()
+                warmTrader.warm()
+                venueReactor.poll()
+                polls += 1
+            }
+            #expect(venue.ordersReceived == UInt64(i))
+            #expect(venue.lastOrderNanos > sent)
+        }
+        // Warm passes ran, each encoding a whole order, yet only the real orders went out.
+        #expect(side.trader.warmBytes > 100)
+        let seqBefore = side.trader.session.nextOutgoingSeqNum
+        for _ in 0..<1000 { side.trader.warm() }
+        #expect(side.trader.session.nextOutgoingSeqNum == seqBefore)
+        side.reactor.runFor(nanoseconds: 2_000_000)
+        venueReactor.runFor(nanoseconds: 2_000_000)
+        #expect(venue.ordersReceived == 300)
+        #expect(side.trader.ordersSent == 300 && side.trader.ordersRefused == 0)
+        #expect(side.trader.sampleCount == 300)
+        #expect(side.trader.messages == 4 + 1 + 2 * 299)
+        #expect(side.trader.undecodable == 0 && side.trader.lostMessages == 0)
+        #expect(side.reactor.submitErrors == 0)
     }
 }
