@@ -71,6 +71,16 @@ extension String {
     }
 }
 
+/// One stage of tick-to-trade with its figures (ns), for the run's report.
+public struct LiveLatencyStage: Sendable, Equatable {
+    public var name: String
+    public var figures: TickToTradeFigures
+    public init(name: String, figures: TickToTradeFigures) {
+        self.name = name
+        self.figures = figures
+    }
+}
+
 /// What a live run ended with.
 public struct LiveRun: Sendable {
     public var report: TradingReport
@@ -93,6 +103,8 @@ public struct LiveRun: Sendable {
     public var withheldOrders: Int
     /// Market updates the desk skipped for a newer one of the same symbol (it had fallen behind).
     public var updatesConflated: UInt64 = 0
+    /// Tick-to-trade stage by stage (`LiveNetLoop.stages`).
+    public var stages: [LiveLatencyStage] = []
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
 }
@@ -335,6 +347,7 @@ public final class LiveEngine: @unchecked Sendable {
                        journalDirectory: journal.writer.directory, lastSequence: coordinator.lastSequence,
                        drained: drained, openOrders: coordinator.openOrderCount, withheldOrders: deskLoop.withheld, stateHash: coordinator.stateHash())
         run.updatesConflated = deskLoop.updatesConflated
+        run.stages = netLoop.stages
         return run
     }
 }
