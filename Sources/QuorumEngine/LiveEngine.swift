@@ -48,9 +48,9 @@ public struct TickToTradeFigures: Sendable, Equatable, Codable {
         mean = count > 0 ? h.mean : 0
     }
 
-    public func render(_ title: String = "tick-to-trade (internal,") -> String {
+    public func render(_ title: String = "tick-to-trade (internal,", counting unit: String = "orders") -> String {
         func us(_ ns: UInt64) -> String { String(Double(ns) / 1000, precision: 2) }
-        return "\(title) \(count) orders): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
+        return "\(title) \(count) \(unit)): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
             + "  p99.9 \(us(p999)) µs  max \(us(max)) µs"
     }
 }

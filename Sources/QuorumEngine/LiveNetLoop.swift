@@ -164,7 +164,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     /// The stages of tick-to-trade, in order.
     public var stages: [LiveLatencyStage] {
-        [LiveLatencyStage(name: "receive → update pushed (net: MoldUDP64, books)", figures: TickToTradeFigures(stagePushed)),
+        [LiveLatencyStage(name: "receive → update pushed (net: MoldUDP64, books; per update)", figures: TickToTradeFigures(stagePushed)),
          LiveLatencyStage(name: "receive → desk took it (net, ring, desk busy)", figures: TickToTradeFigures(stageDeskWait)),
          LiveLatencyStage(name: "desk step → order pushed (team, risk, journal)", figures: TickToTradeFigures(stageDeskStep)),
          LiveLatencyStage(name: "order pushed → net took it (ring hop)", figures: TickToTradeFigures(stageOrderHop)),

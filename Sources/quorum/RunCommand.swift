@@ -176,7 +176,9 @@ struct RunCommand: ParsableCommand {
             print(result.report.render(), terminator: "")
             print(result.tickToTrade.render())
             print(result.deskToTrade.render("  of which after the desk took the update (desk step, ring hop, FIX submit;"))
-            for stage in result.stages { print(stage.figures.render("  stage: \(stage.name) (")) }
+            for (i, stage) in result.stages.enumerated() {
+                print(stage.figures.render("  stage: \(stage.name),", counting: i == 0 ? "updates" : "orders"))
+            }
             let n = result.net
             print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped), conflated by the desk \(result.updatesConflated)), "
                   + "gaps \(n.feedGaps) (re-requests \(n.feedRequests), lost \(n.messagesLost)); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "

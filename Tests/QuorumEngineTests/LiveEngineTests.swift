@@ -375,6 +375,10 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         #expect(text.contains("quorum run: 3 symbols"))
         #expect(text.contains("P&L          total"))
         #expect(text.contains("tick-to-trade (internal,"))
+        // The split, stage by stage, updates counted for the first and orders for the rest.
+        #expect(text.components(separatedBy: "\n  stage: ").count == 6)
+        #expect(text.contains("stage: receive → update pushed (net: MoldUDP64, books; per update),"))
+        #expect(text.contains("stage: net took it → submitted (FIX encode, send),"))
         #expect(text.contains("drained: every order sent was closed"))
         #expect(text.contains("quorum replay \(dir) --verify"))
         let replay = try CoordinatorReplay.run(directory: dir)
