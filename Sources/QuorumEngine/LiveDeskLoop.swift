@@ -295,6 +295,8 @@ public final class LiveDeskLoop: Loop {
 
     @inline(__always)
     func command(_ c: LiveOrderCommand) {
+        var c = c
+        if c.deskStartNanos != 0 { c.deskEndNanos = NetClock.now() }
         if pendingCount == 0 && orders.push(c) { return }
         if pendingCount < pending.count {
             pending[(pendingHead &+ pendingCount) % pending.count] = c

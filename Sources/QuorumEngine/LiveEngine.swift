@@ -48,9 +48,9 @@ public struct TickToTradeFigures: Sendable, Equatable, Codable {
         mean = count > 0 ? h.mean : 0
     }
 
-    public func render(_ title: String = "tick-to-trade (internal,") -> String {
+    public func render(_ title: String = "tick-to-trade (internal,", counting unit: String = "orders") -> String {
         func us(_ ns: UInt64) -> String { String(Double(ns) / 1000, precision: 2) }
-        return "\(title) \(count) orders): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
+        return "\(title) \(count) \(unit)): p50 \(us(p50)) µs  p90 \(us(p90)) µs  p99 \(us(p99)) µs"
             + "  p99.9 \(us(p999)) µs  max \(us(max)) µs"
     }
 }
@@ -68,6 +68,16 @@ extension String {
             s += "." + String(repeating: "0", count: precision)
         }
         self = s
+    }
+}
+
+/// One stage of tick-to-trade with its figures (ns), for the run's report.
+public struct LiveLatencyStage: Sendable, Equatable {
+    public var name: String
+    public var figures: TickToTradeFigures
+    public init(name: String, figures: TickToTradeFigures) {
+        self.name = name
+        self.figures = figures
     }
 }
 
@@ -93,6 +103,8 @@ public struct LiveRun: Sendable {
     public var withheldOrders: Int
     /// Market updates the desk skipped for a newer one of the same symbol (it had fallen behind).
     public var updatesConflated: UInt64 = 0
+    /// Tick-to-trade stage by stage (`LiveNetLoop.stages`).
+    public var stages: [LiveLatencyStage] = []
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
 }
@@ -335,6 +347,7 @@ public final class LiveEngine: @unchecked Sendable {
                        journalDirectory: journal.writer.directory, lastSequence: coordinator.lastSequence,
                        drained: drained, openOrders: coordinator.openOrderCount, withheldOrders: deskLoop.withheld, stateHash: coordinator.stateHash())
         run.updatesConflated = deskLoop.updatesConflated
+        run.stages = netLoop.stages
         return run
     }
 }

@@ -23,13 +23,18 @@ import QuorumWire
     /// When the desk loop took that update off its ring (CLOCK_MONOTONIC ns; 0 likewise):
     /// splits tick-to-trade into waiting for the desk and the desk's own work.
     public var deskStartNanos: UInt64
+    /// When the desk pushed the command onto the net loop's ring (CLOCK_MONOTONIC ns; 0 when
+    /// `deskStartNanos` is 0): splits the desk's work from the ring hop back.
+    public var deskEndNanos: UInt64
 
     @inlinable
-    public init(kind: Kind, order: ChildOrder, triggerReceiveNanos: UInt64, deskStartNanos: UInt64 = 0) {
+    public init(kind: Kind, order: ChildOrder, triggerReceiveNanos: UInt64, deskStartNanos: UInt64 = 0,
+                deskEndNanos: UInt64 = 0) {
         self.kind = kind
         self.order = order
         self.triggerReceiveNanos = triggerReceiveNanos
         self.deskStartNanos = deskStartNanos
+        self.deskEndNanos = deskEndNanos
     }
 }
 

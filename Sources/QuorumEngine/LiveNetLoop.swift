@@ -123,6 +123,13 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     /// The part of it after the desk took the update off its ring: the desk step, the order
     /// ring hop and the FIX encode and submit — without the wait for the desk's thread.
     public internal(set) var deskToTrade: Histogram<UInt64>
+    /// Tick-to-trade stage by stage (ns), read after the loop stopped — see `LiveLatencyStage`.
+    /// `pushed` counts every update published; the others every order with a trigger.
+    public internal(set) var stagePushed: Histogram<UInt64>
+    public internal(set) var stageDeskWait: Histogram<UInt64>
+    public internal(set) var stageDeskStep: Histogram<UInt64>
+    public internal(set) var stageOrderHop: Histogram<UInt64>
+    public internal(set) var stageSubmit: Histogram<UInt64>
 
     init(settings: LiveNetSettings, locates: [UInt16], market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveNetStatus>) {
@@ -148,6 +155,20 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         tickToTrade = Histogram(highestTrackableValue: Swift.max(1_000, settings.histogramMaxNanos),
                                 numberOfSignificantValueDigits: .three)
         deskToTrade = tickToTrade
+        stagePushed = tickToTrade
+        stageDeskWait = tickToTrade
+        stageDeskStep = tickToTrade
+        stageOrderHop = tickToTrade
+        stageSubmit = tickToTrade
+    }
+
+    /// The stages of tick-to-trade, in order.
+    public var stages: [LiveLatencyStage] {
+        [LiveLatencyStage(name: "receive → update pushed (net: MoldUDP64, books; per update)", figures: TickToTradeFigures(stagePushed)),
+         LiveLatencyStage(name: "receive → desk took it (net, ring, desk busy)", figures: TickToTradeFigures(stageDeskWait)),
+         LiveLatencyStage(name: "desk step → order pushed (team, risk, journal)", figures: TickToTradeFigures(stageDeskStep)),
+         LiveLatencyStage(name: "order pushed → net took it (ring hop)", figures: TickToTradeFigures(stageOrderHop)),
+         LiveLatencyStage(name: "net took it → submitted (FIX encode, send)", figures: TickToTradeFigures(stageSubmit))]
     }
 
     deinit {
@@ -285,7 +306,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func handle(_ c: LiveOrderCommand) {
         switch c.kind {
-        case .new: send(c.order, trigger: c.triggerReceiveNanos, deskStart: c.deskStartNanos)
+        case .new: send(c.order, trigger: c.triggerReceiveNanos, deskStart: c.deskStartNanos, deskEnd: c.deskEndNanos)
         case .cancelAll:
             let now = NetClock.now()
             var k = 0
@@ -312,7 +333,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     /// Takes a child order into the table and sends it; while the session is not logged on
     /// it is parked instead (sent at the next logon, closed unfilled after the time to live).
     @inline(__always)
-    func send(_ o: ChildOrder, trigger: UInt64, deskStart: UInt64) {
+    func send(_ o: ChildOrder, trigger: UInt64, deskStart: UInt64, deskEnd: UInt64 = 0) {
         let slot = Int(o.id & mask)
         let idx = o.symbol.index
         guard table[slot].id == 0, idx >= 0, idx < locateOfSymbol.count, o.quantity > 0, o.quantity <= Int64(UInt32.max),
@@ -330,11 +351,11 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
             counters.ordersParked &+= 1
             return
         }
-        transmit(slot, trigger: trigger, deskStart: deskStart, now: now)
+        transmit(slot, trigger: trigger, deskStart: deskStart, deskEnd: deskEnd, now: now)
     }
 
     @inline(__always)
-    func transmit(_ slot: Int, trigger: UInt64, deskStart: UInt64, now: UInt64) {
+    func transmit(_ slot: Int, trigger: UInt64, deskStart: UInt64, deskEnd: UInt64 = 0, now: UInt64) {
         guard let session, let reactor, let stock = books.symbol(StockLocate(table[slot].locate))?.stock else { return }
         let o = table[slot].order
         let wallNow = now &+ wallOffset
@@ -356,6 +377,12 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         counters.ordersSent &+= 1
         if trigger != 0 && submitted > trigger { _ = tickToTrade.record(submitted &- trigger) }
         if deskStart != 0 && submitted > deskStart { _ = deskToTrade.record(submitted &- deskStart) }
+        if trigger != 0 && deskStart >= trigger && deskEnd >= deskStart && now >= deskEnd && submitted >= now {
+            _ = stageDeskWait.record(deskStart &- trigger)
+            _ = stageDeskStep.record(deskEnd &- deskStart)
+            _ = stageOrderHop.record(now &- deskEnd)
+            _ = stageSubmit.record(submitted &- now)
+        }
     }
 
     /// Sends what waited for the session (after a logon).
@@ -466,7 +493,13 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         guard let u = books.marketUpdate(tracker.locate, sequence: sequence, exchangeTime: Timestamp(stamp),
                                          receiveTime: receiveNanos, changes: tracker.changes)
         else { return }
-        if market.push(u) { counters.updatesPublished &+= 1 } else { counters.updatesDropped &+= 1 }
+        if market.push(u) {
+            counters.updatesPublished &+= 1
+            let pushed = NetClock.now()
+            if pushed >= receiveNanos { _ = stagePushed.record(pushed &- receiveNanos) }
+        } else {
+            counters.updatesDropped &+= 1
+        }
         _ = drainOrders()
     }
 

@@ -42,6 +42,9 @@ extension QuorumConfig {
             public var liveOrders = 500
             /// Flow messages per second; 0: as fast as it goes.
             public var rate = 100_000
+            /// Microseconds between the flow's bursts (0: a message as soon as it is due);
+            /// the venue thread sleeps between bursts instead of preempting the net loop.
+            public var burstMicroseconds = 250
             public init() {}
         }
     }
@@ -87,6 +90,7 @@ extension QuorumConfig {
             live.simulator.seed = UInt64(try s.int("seed", default: Int(ds.seed), range: 0...Int.max))
             live.simulator.liveOrders = try s.int("live_orders", default: ds.liveOrders, range: 1...100_000)
             live.simulator.rate = try s.int("rate", default: ds.rate, range: 0...100_000_000)
+            live.simulator.burstMicroseconds = try s.int("burst_us", default: ds.burstMicroseconds, range: 0...100_000)
             try s.finish()
         }
         try t.finish()
@@ -121,6 +125,7 @@ extension QuorumConfig {
             seed = \(s.seed)
             live_orders = \(s.liveOrders)
             rate = \(s.rate)
+            burst_us = \(s.burstMicroseconds)
 
             """
     }

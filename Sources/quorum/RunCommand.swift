@@ -122,9 +122,11 @@ struct RunCommand: ParsableCommand {
                 o.targetCompID = FIXString(live.senderCompID)
                 o.recordedFlow = day
                 o.messagesPerSecond = UInt64(live.simulator.rate)
-                let sim = SimulatorThread(options: o)
                 // On the net loop's cores: the venue and the feed handler take turns anyway,
-                // and the desk's core stays the desk's.
+                // and the desk's core stays the desk's. The flow goes out in bursts
+                // ([live.simulator] burst_us) so the venue sleeps between them rather than
+                // preempting the busy-spinning net loop for every message.
+                let sim = SimulatorThread(options: o, burstIntervalNanos: UInt64(live.simulator.burstMicroseconds) * 1_000)
                 let netCores = cfg.threads.first { $0.loops.contains("net") }?.cores ?? []
                 let (orders, retransmission) = try sim.start(cpus: netCores.isEmpty ? nil : CPUSet(netCores))
                 engine.connect(orders: orders, retransmission: retransmission)
@@ -174,6 +176,9 @@ struct RunCommand: ParsableCommand {
             print(result.report.render(), terminator: "")
             print(result.tickToTrade.render())
             print(result.deskToTrade.render("  of which after the desk took the update (desk step, ring hop, FIX submit;"))
+            for (i, stage) in result.stages.enumerated() {
+                print(stage.figures.render("  stage: \(stage.name),", counting: i == 0 ? "updates" : "orders"))
+            }
             let n = result.net
             print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped), conflated by the desk \(result.updatesConflated)), "
                   + "gaps \(n.feedGaps) (re-requests \(n.feedRequests), lost \(n.messagesLost)); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "

@@ -19,6 +19,8 @@ struct LiveHarness {
     var rate: UInt64 = 40_000
     var fixCutAfter: Int? = nil
     var heartBtInt = 30
+    /// The venue's burst interval (`SimulatorThread.burstIntervalNanos`; 0: no bursts).
+    var burstNanos: UInt64 = 0
 
     struct Outcome {
         var run: LiveRun
@@ -81,7 +83,7 @@ struct LiveHarness {
         o.recordedFlow = day
         o.messagesPerSecond = rate
         o.fixCutAfter = fixCutAfter
-        let sim = SimulatorThread(options: o)
+        let sim = SimulatorThread(options: o, burstIntervalNanos: burstNanos)
         let (orders, retransmission) = try sim.start()
         engine.connect(orders: orders, retransmission: retransmission)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
@@ -179,6 +181,36 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         try expectReconciled(x)
     }
 
+    @Test func aVenuePublishingInBurstsKeepsItsRateAndTheStagesAccountForEveryMeasuredOrder() throws {
+        var h = LiveHarness()
+        h.burstNanos = 2_000_000  // coarse bursts: 80 messages at a time at 40 000/s
+        let x = try h.run(tag: "burst") { $0.desk.fills >= 25 && $0.desk.ordersSent >= 40 }
+        defer { try? FileManager.default.removeItem(atPath: x.journal) }
+        // The flow still arrives (bursts, not a trickle) and the desk trades on it.
+        #expect(x.venue.counters.flowMessages > 10_000)
+        #expect(x.run.net.updatesPublished > 1_000)
+        #expect(x.engine.coordinator.counters.fillInputs >= 25)
+        // The split: one figure per stage, in order; every order with a tick-to-trade figure
+        // has one in each stage after the desk took its update, and the update stage counts
+        // every published update.
+        let names = x.run.stages.map(\.name)
+        #expect(names.count == 5 && names[0].hasPrefix("receive → update pushed") && names[4].hasSuffix("(FIX encode, send)"))
+        #expect(x.run.stages[0].figures.count == x.run.net.updatesPublished)
+        for stage in x.run.stages.dropFirst() {
+            #expect(stage.figures.count == x.run.tickToTrade.count, "\(stage.name)")
+        }
+        #expect(x.run.tickToTrade.count > 0)
+        // Each order's stages are parts of its tick-to-trade: none exceeds the whole, and the
+        // waiting for the desk plus the desk-to-trade part is the whole (median-wise bounded).
+        for stage in x.run.stages.dropFirst() {
+            #expect(stage.figures.max <= x.run.tickToTrade.max, "\(stage.name)")
+            #expect(stage.figures.p50 <= stage.figures.max)
+        }
+        #expect(x.run.deskToTrade.max <= x.run.tickToTrade.max)
+        #expect(x.run.stages[1].figures.p50 + x.run.deskToTrade.p50 > 0)
+        try expectReconciled(x)
+    }
+
     @Test func aFIXConnectionCutMidRunIsSurvivedAndNothingIsLost() throws {
         var h = LiveHarness()
         h.fixCutAfter = 60
@@ -261,6 +293,7 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         c.live.locates = [3, 5]
         c.live.durationSeconds = 2.5
         c.live.simulator.rate = 0
+        c.live.simulator.burstMicroseconds = 40
         #expect(try QuorumConfig.parse(c.renderTOML(), file: "t.toml", available: two) == c)
 
         func failure(_ toml: String) -> String {
@@ -271,6 +304,8 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         #expect(failure("[live]\nlocates = [1, 70000]\n").hasPrefix("t.toml:2: live.locates: expected an array of integers in 1...65535, found 70000"))
         #expect(failure("[live]\nduration_seconds = -1\n").hasPrefix("t.toml:2: live.duration_seconds: expected seconds"))
         #expect(failure("[live.simulator]\nspeed = 3\n").contains("live.simulator.speed: expected one of the keys"))
+        #expect(failure("[live.simulator]\nburst_us = -5\n").contains("live.simulator.burst_us"))
+        #expect(failure("[live.simulator]\nburst_us = 100001\n").contains("live.simulator.burst_us"))
         #expect(failure("[live]\nsender_comp_id = \"\(String(repeating: "A", count: 33))\"\n").contains("live.sender_comp_id"))
     }
 
@@ -340,6 +375,10 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         #expect(text.contains("quorum run: 3 symbols"))
         #expect(text.contains("P&L          total"))
         #expect(text.contains("tick-to-trade (internal,"))
+        // The split, stage by stage, updates counted for the first and orders for the rest.
+        #expect(text.components(separatedBy: "\n  stage: ").count == 6)
+        #expect(text.contains("stage: receive → update pushed (net: MoldUDP64, books; per update),"))
+        #expect(text.contains("stage: net took it → submitted (FIX encode, send),"))
         #expect(text.contains("drained: every order sent was closed"))
         #expect(text.contains("quorum replay \(dir) --verify"))
         let replay = try CoordinatorReplay.run(directory: dir)
