@@ -77,8 +77,9 @@ import Testing
         #expect(reactor.run(timeoutNanoseconds: 5_000_000_000) { timers.fired.count == 2 })
         #expect(timers.fired == [1, 2])
         // With nothing in flight a blocking poll sleeps until the timer, then fires it.
-        reactor.schedule(after: 2_000_000, timers, token: 3)
+        // The clock is read before arming: the deadline counts from the schedule call.
         let before = NetClock.now()
+        reactor.schedule(after: 2_000_000, timers, token: 3)
         #expect(reactor.run(timeoutNanoseconds: 5_000_000_000) { timers.fired.count == 3 })
         #expect(NetClock.now() &- before >= 2_000_000)
         #expect(timers.fired == [1, 2, 3])
