@@ -120,7 +120,10 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         do {
             session = try FIXSession(options: .init(role: .acceptor, senderCompID: options.senderCompID,
                                                     targetCompID: options.targetCompID, heartBtInt: 30,
-                                                    sequenceFilePath: options.fixSequenceFile))
+                                                    sequenceFilePath: options.fixSequenceFile,
+                                                    // Reports made while the client reconnects reach it
+                                                    // through its ResendRequest after the next logon.
+                                                    storesWhileDisconnected: true))
         } catch {
             throw .invalidArgument(name: "FIX session", value: options.fixSequenceFile ?? "-", reason: "\(error)")
         }

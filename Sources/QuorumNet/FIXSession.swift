@@ -111,11 +111,19 @@ public final class FIXSession {
         public var resendSlotSize: Int
         public var logonTimeoutNanoseconds: UInt64
         public var logoutTimeoutNanoseconds: UInt64
+        /// Once the session has been logged on, application messages sent while it is down
+        /// are numbered and stored instead of refused: the counterparty's next Logon finds
+        /// our sequence ahead and asks for them (ResendRequest), as it would for messages lost
+        /// in flight. A venue's execution reports must not vanish because its client was
+        /// reconnecting; a client's orders usually should (it decides again when back), so
+        /// the default is off.
+        public var storesWhileDisconnected: Bool
 
         public init(role: Role, senderCompID: FIXString, targetCompID: FIXString, heartBtInt: Int = 30,
                     resetSeqNumOnLogon: Bool = false, sequenceFilePath: String? = nil,
                     resendStoreCapacity: Int = 4096, resendSlotSize: Int = 512,
-                    logonTimeoutNanoseconds: UInt64 = 10_000_000_000, logoutTimeoutNanoseconds: UInt64 = 2_000_000_000) {
+                    logonTimeoutNanoseconds: UInt64 = 10_000_000_000, logoutTimeoutNanoseconds: UInt64 = 2_000_000_000,
+                    storesWhileDisconnected: Bool = false) {
             self.role = role
             self.senderCompID = senderCompID
             self.targetCompID = targetCompID
@@ -126,6 +134,7 @@ public final class FIXSession {
             self.resendSlotSize = resendSlotSize
             self.logonTimeoutNanoseconds = logonTimeoutNanoseconds
             self.logoutTimeoutNanoseconds = logoutTimeoutNanoseconds
+            self.storesWhileDisconnected = storesWhileDisconnected
         }
     }
 
@@ -161,6 +170,9 @@ public final class FIXSession {
         public var sendFailures: UInt64 = 0
         /// Application sends refused because the session was not active.
         public var sendsRefusedNotActive: UInt64 = 0
+        /// Application messages stored for a resend because the session was down
+        /// (`Options.storesWhileDisconnected`).
+        public var storedWhileDisconnected: UInt64 = 0
         public init() {}
     }
 
@@ -185,6 +197,8 @@ public final class FIXSession {
     var resendPending = false
     var resendTarget: UInt64 = 0
     var resendRequestedAt: UInt64 = 0
+    /// A logon completed at least once: the sequence numbers mean something to the counterparty.
+    var hasBeenActive = false
 
     public init(options: Options) throws(FIXSessionError) {
         guard options.heartBtInt >= 0 else { throw .invalidOption(field: "heartBtInt", value: options.heartBtInt) }
@@ -400,6 +414,7 @@ public final class FIXSession {
             sendAdmin(FIXLogon(heartBtInt: heartBtInt, resetSeqNumFlag: logon.resetSeqNumFlag), now)
         }
         enter(.active, now)
+        hasBeenActive = true
         _counters.logons &+= 1
         sequences.sync()
         if seq > expected {
@@ -589,10 +604,11 @@ public final class FIXSession {
 
     @inline(__always)
     func sendApplication<M: FIXMessageBody>(_ body: M, _ now: UInt64) -> Bool {
-        guard state == .active else {
+        guard state == .active || (hasBeenActive && options.storesWhileDisconnected) else {
             _counters.sendsRefusedNotActive &+= 1
             return false
         }
+        let active = state == .active
         let seq = sequences.nextOutgoing
         var fieldsStart = 0
         let n = FIXEncoder.encode(body, header: header(seq, now), into: scratch, bodyFieldsStart: &fieldsStart)
@@ -600,6 +616,10 @@ public final class FIXSession {
                           fields: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[fieldsStart..<(n - 7)]))
         sequences.nextOutgoing = seq &+ 1
         _counters.applicationSent &+= 1
+        guard active else {
+            _counters.storedWhileDisconnected &+= 1
+            return true
+        }
         return transmit(n, now)
     }
 

@@ -252,6 +252,52 @@ func tempPath(_ name: String) -> String {
         #expect(pair.initiator.nextOutgoingSeqNum == 1)
     }
 
+    @Test func reportsMadeWhileTheClientIsAwayAreStoredAndResentAfterItsLogon() throws {
+        let pair = try Pair()
+        // Before any logon there is nothing to resume: refused even when storing is on.
+        let storing = try FIXSession(options: .init(role: .acceptor, senderCompID: "EXCH", targetCompID: "QUORUM",
+                                                    heartBtInt: 0, resendStoreCapacity: 64,
+                                                    storesWhileDisconnected: true))
+        let early = FIXExecutionReport(orderID: "0", clOrdID: "0", execID: "E0", execType: .canceled, ordStatus: .canceled,
+                                       symbol: "AAPL", side: .buy, orderQty: Qty(100), leavesQty: .zero, cumQty: .zero,
+                                       avgPx: .zero)
+        #expect(!storing.sendExecutionReport(early, now: pair.now))
+        #expect(storing.counters.sendsRefusedNotActive == 1 && storing.nextOutgoingSeqNum == 1)
+        pair.acceptor = storing
+        pair.bind()
+        pair.logon()
+        pair.initiator.sendNewOrder(pair.order(1), now: pair.now)
+        pair.pump()
+        #expect(pair.client.reports.map(\.clOrdID) == ["1"])
+        // The connection drops; the venue cancels two orders and fills a third meanwhile.
+        pair.initiator.transportClosed(now: pair.now)
+        pair.acceptor.transportClosed(now: pair.now)
+        let before = pair.acceptor.nextOutgoingSeqNum
+        for (i, type) in [(2, FIXExecType.canceled), (3, .canceled), (4, .trade)] {
+            let r = FIXExecutionReport(orderID: FIXString(decimal: UInt64(i)), clOrdID: FIXString(decimal: UInt64(i)),
+                                       execID: FIXString(decimal: UInt64(100 + i)), execType: type,
+                                       ordStatus: type == .trade ? .filled : .canceled, symbol: "AAPL", side: .buy,
+                                       orderQty: Qty(100), lastQty: type == .trade ? Qty(100) : nil,
+                                       lastPx: type == .trade ? Price(1_000_000) : nil, leavesQty: .zero,
+                                       cumQty: type == .trade ? Qty(100) : .zero, avgPx: type == .trade ? Price(1_000_000) : .zero)
+            #expect(pair.acceptor.sendExecutionReport(r, now: pair.now))
+        }
+        #expect(pair.acceptor.counters.storedWhileDisconnected == 3 && pair.acceptor.counters.sendsRefusedNotActive == 1)
+        #expect(pair.acceptor.nextOutgoingSeqNum == before + 3 && pair.toInitiator.pending.isEmpty)
+        // A session without the option still refuses (the initiator here).
+        #expect(!pair.initiator.sendNewOrder(pair.order(9), now: pair.now))
+        #expect(pair.initiator.counters.sendsRefusedNotActive == 1)
+        // Reconnect: the venue's Logon is three ahead; the client asks, the venue resends.
+        pair.now += second
+        pair.logon()
+        #expect(pair.initiator.state == .active && pair.initiator.counters.gapsDetected == 1)
+        #expect(pair.acceptor.counters.messagesResent == 3)
+        #expect(pair.client.reports.map(\.clOrdID) == ["1", "2", "3", "4"])
+        #expect(pair.client.reportPossDup == [false, true, true, true])
+        #expect(pair.client.reports.last?.execType == .trade && pair.client.reports.last?.lastQty == Qty(100))
+        #expect(pair.initiator.nextExpectedSeqNum == pair.acceptor.nextOutgoingSeqNum)
+    }
+
     @Test func heartbeatsWhenIdleAndTestRequestAnswered() throws {
         let pair = try Pair(heartBtInt: 30)
         pair.logon()
