@@ -125,12 +125,15 @@ public final class LiveDeskLoop: Loop {
     /// before it and read only after it is seen set.
     let _reconciled = ManagedAtomic<Bool>(false)
     public private(set) var reconciledLine: String?
-    /// `.report` events that arrived without a reconciler (none is expected).
+    /// Reconciles reports outside recovery: about orders whose cancel the venue rejected.
+    let lateReports: OrderReconciler
+    /// `.report` events that were not execution reports (none is expected).
     public private(set) var reportsIgnored = 0
 
     init(coordinator: Coordinator, market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveDeskStatus>, pendingCapacity: Int) {
         self.coordinator = coordinator
+        lateReports = OrderReconciler(coordinator: coordinator, symbolNames: [])
         self.market = market
         self.events = events
         self.orders = orders
@@ -249,14 +252,15 @@ public final class LiveDeskLoop: Loop {
         return count
     }
 
-    /// A venue report about an order open at the crash: the reconciler turns it into the
-    /// fill and closure inputs the coordinator missed (deduplicated by CumQty).
+    /// A venue report about an order open at the crash, or whose cancel the venue rejected:
+    /// the reconciler turns it into the fill and closure inputs the coordinator missed
+    /// (deduplicated by CumQty).
     func reconcile(_ e: LiveVenueEvent, time: UInt64) {
-        guard let reconciler, let report = e.executionReport else {
+        guard let report = e.executionReport else {
             reportsIgnored &+= 1
             return
         }
-        reconciler.apply(report, possDup: e.possDup, time: time)
+        (reconciler ?? lateReports).apply(report, possDup: e.possDup, time: time)
         markReconciledIfComplete()
     }
 

@@ -128,8 +128,12 @@ import QuorumWire
     public var closures: UInt64 = 0
     /// Execution reports for orders the table does not hold (late, duplicated, unknown).
     public var unknownReports: UInt64 = 0
-    /// Reports about untracked orders handed to the desk's reconciler (recovered runs).
+    /// Reports handed to the desk's reconciler: about untracked orders (recovered runs), and
+    /// about orders whose cancel the venue rejected (the status answer and what follows).
     public var forwardedReports: UInt64 = 0
+    /// OrderCancelRejects about our working orders; each asks the venue for the order's status.
+    public var cancelRejects: UInt64 = 0
+    public var statusRequestsSent: UInt64 = 0
     public var logons: UInt64 = 0
     public var disconnects: UInt64 = 0
     public var workingOrders: UInt64 = 0

@@ -45,8 +45,9 @@ struct _LiveWorkingOrder {
     var sent = false
     /// Position in the dense list of working ids.
     var dense = 0
-    /// Open when a recovered run started: cancelled like any working order, but every
-    /// report about it goes to the desk's reconciler (which dedupes by CumQty).
+    /// Open when a recovered run started, or its cancel was rejected: cancelled like any
+    /// working order, but every report about it goes to the desk's reconciler (which
+    /// dedupes by CumQty).
     var adopted = false
     var id: UInt64 { order.id }
 }
@@ -521,7 +522,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     public func fixSession(_ session: FIXSession, didReceive report: FIXExecutionReport, message: FIXMessageView) {
         counters.executionReports &+= 1
-        if forwardsUntrackedReports, forwardUntracked(report, message: message) { return }
+        if forwardUntracked(report, message: message) { return }
         let closing: Bool
         switch report.execType {
         case .trade: closing = false
@@ -556,13 +557,15 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 }
 
 extension LiveNetLoop {
-    /// Hands `report` to the desk as a `.report` event when it names one of our ids that the
-    /// table does not hold (or is a status answer): the reconciler decides what it means.
+    /// Hands `report` to the desk as a `.report` event when it is about an adopted order or
+    /// is a status answer, or (`forwardsUntrackedReports`) names one of our ids the table
+    /// does not hold: the reconciler decides what it means.
     /// - Returns: whether it was forwarded.
     func forwardUntracked(_ report: FIXExecutionReport, message: FIXMessageView) -> Bool {
         guard let id = Self.deskID(report.origClOrdID) ?? Self.deskID(report.clOrdID) else { return false }
         let slot = Int(id & mask)
         let tracked = table[slot].id == id
+        if !tracked && !forwardsUntrackedReports { return false }
         if tracked && !table[slot].adopted && report.execType != .orderStatus { return false }
         counters.forwardedReports &+= 1
         emit(LiveVenueEvent(report: report, order: id, possDup: message.possDupFlag))
@@ -573,6 +576,25 @@ extension LiveNetLoop {
             }
         }
         return true
+    }
+
+    /// The venue refused to cancel one of our orders. It refuses when it no longer holds the
+    /// order live — filled, cancelled, or never known — so the report that finished it is
+    /// missing here (lost while the connection was down, or still on its way). The order is
+    /// adopted and its status asked for: the answer, and any report after it, goes to the
+    /// desk's reconciler, which adds the fills it missed by CumQty and closes what the venue
+    /// finished; the table lets the order go on a final status.
+    public func fixSession(_ session: FIXSession, didReceive reject: FIXOrderCancelReject, message: FIXMessageView) {
+        counters.cancelRejects &+= 1
+        guard let id = Self.deskID(reject.origClOrdID), table[Int(id & mask)].id == id,
+              let stock = books.symbol(StockLocate(table[Int(id & mask)].locate))?.stock
+        else { return }
+        let slot = Int(id & mask)
+        table[slot].adopted = true
+        let o = table[slot].order
+        let request = FIXOrderStatusRequest(clOrdID: FIXString(decimal: id), symbol: ReflexTrader.symbol(stock),
+                                            side: o.direction == .long ? .buy : .sell)
+        if session.sendOrderStatusRequest(request, now: NetClock.now() &+ wallOffset) { counters.statusRequestsSent &+= 1 }
     }
 
     /// Takes the orders a recovered coordinator holds open into the table as sent, so

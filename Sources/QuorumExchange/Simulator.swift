@@ -39,6 +39,10 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         /// Flip one byte in outgoing FIX messages at this rate.
         public var fixCorruption: FaultRate = .never
         public var fixSequenceFile: String? = nil
+        /// Send no ExecutionReport for the first N cancellations of client orders (the order
+        /// is cancelled all the same): a venue that failed to report, or a report lost beyond
+        /// any resend. The client learns only when its next cancel is rejected.
+        public var withheldCancelReports = 0
         public init() {}
     }
 
@@ -59,6 +63,8 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         public var fixCuts: UInt64 = 0
         public var fixCorrupted: UInt64 = 0
         public var fixDelays: UInt64 = 0
+        /// Cancellations not reported (`Options.withheldCancelReports`).
+        public var cancelReportsWithheld: UInt64 = 0
         /// Packets the UDP socket had no send slot for (lost without being asked to be).
         public var feedSendsRefused: UInt64 = 0
         public init() {}
@@ -463,6 +469,10 @@ public final class Simulator: TCPListenerHandler, UDPHandler {
         let orig = _clients.entry(token)?.clOrdID
         let cancelID = _clients.takePendingCancel(token)
         _clients.finish(token)
+        if counters.cancelReportsWithheld < UInt64(options.withheldCancelReports) {
+            counters.cancelReportsWithheld &+= 1
+            return
+        }
         if let cancelID {
             _clients.setClOrdID(token, cancelID)
             _report(token, .canceled, .canceled, orig: orig)

@@ -18,6 +18,8 @@ struct LiveHarness {
     var messages = 600_000
     var rate: UInt64 = 40_000
     var fixCutAfter: Int? = nil
+    /// The venue cancels this many client orders without reporting it.
+    var withheldCancelReports = 0
     var heartBtInt = 30
     /// The venue's burst interval (`SimulatorThread.burstIntervalNanos`; 0: no bursts).
     var burstNanos: UInt64 = 0
@@ -83,6 +85,7 @@ struct LiveHarness {
         o.recordedFlow = day
         o.messagesPerSecond = rate
         o.fixCutAfter = fixCutAfter
+        o.withheldCancelReports = withheldCancelReports
         let sim = SimulatorThread(options: o, burstIntervalNanos: burstNanos)
         let (orders, retransmission) = try sim.start()
         engine.connect(orders: orders, retransmission: retransmission)
@@ -225,6 +228,24 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         // The cut lost messages in flight; the resend after the new logon brought them back.
         #expect(x.run.session.resendRequestsSent >= 1 || x.run.session.resendRequestsReceived >= 1)
         #expect(x.engine.coordinator.counters.fillInputs >= 40)
+        try expectReconciled(x)
+    }
+
+    @Test func cancelsTheVenueNeverReportedAreFoundByTheRejectedCancelAndItsStatusAnswer() throws {
+        // The venue cancels the client's first three orders without a word. Each stays working
+        // here until its time to live sends a cancel; the venue rejects it (no such live
+        // order), the net loop asks for the order's status, and the answer closes it on the
+        // desk through the reconciler — a journaled input, so replay agrees.
+        var h = LiveHarness()
+        h.withheldCancelReports = 3
+        let x = try h.run(tag: "withheld") { $0.desk.fills >= 25 && $0.desk.ordersSent >= 40 }
+        defer { try? FileManager.default.removeItem(atPath: x.journal) }
+        #expect(x.venue.counters.cancelReportsWithheld == 3)
+        #expect(x.run.net.cancelRejects >= 3)
+        #expect(x.run.net.statusRequestsSent >= 3 && x.venue.counters.statusRequests >= 3)
+        #expect(x.run.net.forwardedReports >= 3)
+        #expect(x.engine.deskLoop.lateReports.counters.ordersClosed >= 3)
+        #expect(x.engine.deskLoop.reportsIgnored == 0)
         try expectReconciled(x)
     }
 
