@@ -67,6 +67,22 @@ import QuorumWire
         }
     }
 
+    /// Adds another manager's counts (books of other symbols from the same feed).
+    public mutating func add(_ other: FeedCounters) {
+        messages += other.messages
+        duplicateOrderRef += other.duplicateOrderRef
+        unknownOrderRef += other.unknownOrderRef
+        executionExceedsOrder += other.executionExceedsOrder
+        cancelExceedsOrder += other.cancelExceedsOrder
+        orderPoolExhausted += other.orderPoolExhausted
+        levelsExhausted += other.levelsExhausted
+        invalidSide += other.invalidSide
+        zeroQuantity += other.zeroQuantity
+        unknownLocate += other.unknownLocate
+        symbolsExhausted += other.symbolsExhausted
+        booksCreatedWithoutDirectory += other.booksCreatedWithoutDirectory
+    }
+
     /// All anomalies together.
     public var anomalies: UInt64 {
         duplicateOrderRef + unknownOrderRef + executionExceedsOrder + cancelExceedsOrder + orderPoolExhausted

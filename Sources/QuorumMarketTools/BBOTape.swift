@@ -1,4 +1,5 @@
 import QuorumBook
+import QuorumRings
 import QuorumWire
 
 /// One best bid/offer change, as written by `quorum itch bbo` (little-endian, 48-byte stride): `seq u64 · timestamp u64 · bid qty u64 · ask qty u64 · locate u16 · pad u16 ·
@@ -52,7 +53,14 @@ extension ITCHFileTools {
 
     /// Replays a day file to its sequence of best bid/offer changes. The file is mapped and
     /// paged in before the clock starts, so the time is decode + books + recording only.
-    public static func bboChanges(path: String, config: BookConfig = BookConfig()) throws(MarketToolError) -> BBOResult {
+    ///
+    /// With `threads` > 1 the symbols are split over that many threads (`LocateShards`, the
+    /// split made from a first pass over the file, inside the timed part); each thread walks
+    /// every frame and applies those of its symbols to books of its own, and the rows are
+    /// merged back into feed order. Rows, message and error counts and feed counters are the
+    /// single thread's; `overflowedOrders` is per thread's table, summed.
+    public static func bboChanges(path: String, config: BookConfig = BookConfig(),
+                                  threads: Int = 1) throws(MarketToolError) -> BBOResult {
         let file = try MappedFile(path: path)
         // Fault every page in first (untimed): compare processing, not disk.
         var touch: UInt8 = 0
@@ -60,6 +68,11 @@ extension ITCHFileTools {
         while i < file.bytes.count {
             touch &+= file.bytes[i]
             i += 4096
+        }
+        if threads > 1 {
+            var r = try _shardedBBOChanges(file.bytes, path: path, config: config, threads: threads)
+            r.messages += Int(touch & 0)
+            return r
         }
         var manager = BookManager(config: config)
         var recorder = BBORecorder(reserving: file.bytes.count / 24)
@@ -84,5 +97,210 @@ extension ITCHFileTools {
         let seconds = ProgressLine.now() - start
         return BBOResult(rows: recorder.rows, messages: messages + Int(touch & 0), decodeErrors: errors,
                          counters: manager.counters, overflowedOrders: manager.overflowedOrders, seconds: seconds)
+    }
+}
+
+extension ITCHFileTools {
+    /// One thread's share of a sharded replay.
+    struct _ShardResult {
+        var rows: [BBORow] = []
+        var messages = 0
+        /// Frames that could not be read (counted by shard 0 only: every shard sees them).
+        var framingErrors = 0
+        /// Messages of this shard that `apply(bytes:)` refused.
+        var applyErrors = 0
+        var counters = FeedCounters()
+        var overflowedOrders = 0
+    }
+
+    static func _shardedBBOChanges(_ bytes: UnsafeRawBufferPointer, path: String, config: BookConfig,
+                                   threads: Int) throws(MarketToolError) -> BBOResult {
+        let start = ProgressLine.now()
+        let shards = LocateShards.balanced(bytes, shards: threads)
+        let n = shards.count
+        let results = UnsafeMutablePointer<_ShardResult>.allocate(capacity: n)
+        results.initialize(repeating: _ShardResult(), count: n)
+        defer {
+            results.deinitialize(count: n)
+            results.deallocate()
+        }
+        // Raw addresses cross into the threads; each writes only its own result, and the
+        // joins order those writes before the reads below.
+        let base = UInt(bitPattern: bytes.baseAddress)
+        let count = bytes.count
+        let out = UInt(bitPattern: results)
+        let cpus = CPUSet.available.cpus
+        var workers: [PinnedThread] = []
+        for k in 1..<n {
+            let pin = cpus.count >= n ? CPUSet([cpus[k]]) : nil
+            do {
+                workers.append(try PinnedThread.start(name: "bbo-\(k)", cpus: pin) {
+                    let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: base), count: count)
+                    UnsafeMutablePointer<_ShardResult>(bitPattern: out)![k] =
+                        _replayShard(buffer, config: config, shards: shards, shard: k)
+                })
+            } catch {
+                for w in workers { w.join() }
+                throw MarketToolError(file: path, reason: "cannot start replay thread \(k) of \(n): \(error)")
+            }
+        }
+        results[0] = _replayShard(bytes, config: config, shards: shards, shard: 0)
+        for w in workers { w.join() }
+
+        var counters = FeedCounters()
+        var errors = results[0].framingErrors
+        var overflowed = 0
+        for k in 0..<n {
+            counters.add(results[k].counters)
+            errors += results[k].applyErrors
+            overflowed += results[k].overflowedOrders
+        }
+        let rows = _mergeBySequence((0..<n).map { results[$0].rows })
+        let seconds = ProgressLine.now() - start
+        return BBOResult(rows: rows, messages: results[0].messages, decodeErrors: errors, counters: counters,
+                         overflowedOrders: overflowed, seconds: seconds)
+    }
+
+    /// Applies the frames `shards` gives to `shard` (a message too short to name a stock
+    /// locate belongs to shard 0) to books of its own; counts every frame.
+    static func _replayShard(_ bytes: UnsafeRawBufferPointer, config: BookConfig, shards: LocateShards,
+                             shard: Int) -> _ShardResult {
+        var manager = BookManager(config: config)
+        var recorder = BBORecorder(reserving: bytes.count / (24 * shards.count))
+        var reader = PrefetchingDayFileReader(bytes, shards: shards, shard: shard)
+        var r = _ShardResult()
+        var framingErrors = 0
+        while true {
+            let frame: (offset: Int, bytes: UnsafeRawBufferPointer)
+            do {
+                guard let f = try reader.next(hinting: manager) else { break }
+                frame = f
+            } catch {
+                framingErrors += 1
+                continue
+            }
+            // A framing error ends the file, so the frame's index is also its message index.
+            recorder.sequence = UInt64(reader.framesRead &- 1)
+            recorder.message = frame.bytes.baseAddress
+            do {
+                try manager.apply(bytes: frame.bytes, sequence: UInt64(frame.offset), &recorder)
+            } catch {
+                r.applyErrors += 1
+            }
+        }
+        r.rows = recorder.rows
+        r.messages = reader.framesRead + framingErrors
+        r.framingErrors = shard == 0 ? framingErrors : 0
+        r.counters = manager.counters
+        r.overflowedOrders = manager.overflowedOrders
+        return r
+    }
+
+    /// The rows of every shard in feed order (each shard's are already in order; a message
+    /// belongs to one shard, so no two rows share a sequence).
+    static func _mergeBySequence(_ parts: [[BBORow]]) -> [BBORow] {
+        if parts.count == 2 { return _merge(parts[0], parts[1]) }
+        let total = parts.reduce(0) { $0 + $1.count }
+        let k = parts.count
+        return [BBORow](unsafeUninitializedCapacity: total) { out, written in
+            var next = [Int](repeating: 0, count: k)
+            // The head sequence of each part, UInt64.max once it is used up.
+            var head = parts.map { $0.first?.sequence ?? .max }
+            for i in 0..<total {
+                var best = 0
+                for j in 1..<k where head[j] < head[best] { best = j }
+                let part = parts[best]
+                let at = next[best]
+                (out.baseAddress! + i).initialize(to: part[at])
+                next[best] = at + 1
+                head[best] = at + 1 < part.count ? part[at + 1].sequence : .max
+            }
+            written = total
+        }
+    }
+}
+
+extension ITCHFileTools {
+    /// Two shards' rows in feed order, through raw buffers (the common case: two cores).
+    static func _merge(_ a: [BBORow], _ b: [BBORow]) -> [BBORow] {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                [BBORow](unsafeUninitializedCapacity: a.count + b.count) { out, written in
+                    var i = 0, j = 0, o = 0
+                    while i < a.count && j < b.count {
+                        if a[i].sequence < b[j].sequence {
+                            (out.baseAddress! + o).initialize(to: a[i])
+                            i += 1
+                        } else {
+                            (out.baseAddress! + o).initialize(to: b[j])
+                            j += 1
+                        }
+                        o += 1
+                    }
+                    while i < a.count { (out.baseAddress! + o).initialize(to: a[i]); i += 1; o += 1 }
+                    while j < b.count { (out.baseAddress! + o).initialize(to: b[j]); j += 1; o += 1 }
+                    written = o
+                }
+            }
+        }
+    }
+}
+
+/// Stock locates split over shards, so several threads can each keep the books of some
+/// symbols from one feed. Every message names its symbol's locate at bytes 1..<3 and an
+/// order's messages all carry the locate of its add, so the books of one shard never need
+/// a message of another. Locate 0 (system events) belongs to shard 0.
+///
+/// Immutable once made; shared by the threads of a replay.
+public final class LocateShards: @unchecked Sendable {
+    /// Shards made.
+    public let count: Int
+    /// The shard of every locate, 65 536 entries.
+    public let shardOfLocate: UnsafeMutablePointer<UInt8>
+
+    /// Every locate in shard 0.
+    public init(count: Int) {
+        self.count = Swift.max(1, Swift.min(count, 255))
+        shardOfLocate = .allocate(capacity: 1 << 16)
+        shardOfLocate.initialize(repeating: 0, count: 1 << 16)
+    }
+
+    deinit { shardOfLocate.deallocate() }
+
+    public func shard(of locate: UInt16) -> Int { Int(shardOfLocate[Int(locate)]) }
+
+    /// Splits the symbols of a day file so each shard has about as many messages: the
+    /// first `sample` messages are counted per locate (framing only), then the busiest
+    /// locates go, one by one, to the shard with the fewest so far; locates not seen in the
+    /// sample go round the shards in turn.
+    /// - Complexity: O(sample) plus O(locates log locates).
+    public static func balanced(_ bytes: UnsafeRawBufferPointer, shards: Int, sample: Int = 1_000_000) -> LocateShards {
+        let s = LocateShards(count: shards)
+        guard s.count > 1, let base = bytes.baseAddress else { return s }
+        for locate in 1..<(1 << 16) { s.shardOfLocate[locate] = UInt8(locate % s.count) }
+        var perLocate = [Int](repeating: 0, count: 1 << 16)
+        var at = 0
+        var counted = 0
+        while bytes.count - at >= 2 && counted < sample {
+            counted += 1
+            let len = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+            guard bytes.count - at - 2 >= len else { break }
+            if len >= 3 {
+                perLocate[Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at + 3, as: UInt16.self)))] += 1
+            }
+            at += 2 + len
+        }
+        var load = [Int](repeating: 0, count: s.count)
+        load[0] = perLocate[0]
+        let busiest = (1..<(1 << 16)).filter { perLocate[$0] > 0 }.sorted {
+            perLocate[$0] != perLocate[$1] ? perLocate[$0] > perLocate[$1] : $0 < $1
+        }
+        for locate in busiest {
+            var least = 0
+            for k in 1..<s.count where load[k] < load[least] { least = k }
+            s.shardOfLocate[locate] = UInt8(least)
+            load[least] += perLocate[locate]
+        }
+        return s
     }
 }

@@ -11,6 +11,10 @@ import QuorumWire
 /// frame the cursor cannot read (the end, a truncated tail) just gets no hint. Reading ahead
 /// only reads the buffer.
 ///
+/// With `shards`, the reader keeps to one shard's symbols (`LocateShards`): both cursors
+/// pass over other shards' frames, so `next` returns only this shard's and the prefetch
+/// distances count its messages alone; `framesRead` still counts every frame.
+///
 /// Not thread-safe. The buffer must outlive the reader.
 public struct PrefetchingDayFileReader {
     @usableFromInline var current: ITCHDayFile.Reader
@@ -23,21 +27,44 @@ public struct PrefetchingDayFileReader {
     @usableFromInline let farDistance: Int
     @usableFromInline let nearLag: Int
     @usableFromInline let queueLag: Int
+    /// The shard of every stock locate and this reader's shard; nil: every frame is ours.
+    @usableFromInline let shardOfLocate: UnsafePointer<UInt8>?
+    @usableFromInline let shard: UInt8
+    /// With shards, per look-ahead entry: the byte offset of its frame and the frame's
+    /// index in the file (for the end entry: where the cursor stopped, frames passed) — the
+    /// current cursor jumps there instead of framing the other shards' messages again.
+    @usableFromInline var offsets: _RefRing
+    @usableFromInline var indexes: _RefRing
+    /// Frames the look-ahead cursor has passed (with shards).
+    @usableFromInline var aheadFrames: Int
+    /// Frames the current cursor has passed, this shard's or not (a frame `next` returns
+    /// is frame `framesRead - 1` of the file).
+    @usableFromInline var _framesRead: Int
+    public var framesRead: Int { _framesRead }
 
     /// The ring's sentinel: the frame names no order (a real reference this large would only
     /// cost a useless hint).
     @usableFromInline static var noRef: UInt64 { .max }
 
-    /// - Parameters: distances in messages ahead of the current one, each at most 15, with
-    ///   `far ≥ near ≥ queue`; larger values are clamped.
+    /// - Parameters:
+    ///   - far, near, queue: distances in messages ahead of the current one, each at most 15,
+    ///     with `far ≥ near ≥ queue`; larger values are clamped.
+    ///   - shards, shard: keep to the frames of `shard`; nil: every frame.
     public init(_ buffer: UnsafeRawBufferPointer,
                 far farDistance: Int = BookManager.prefetchFarDistance,
                 near nearDistance: Int = BookManager.prefetchNearDistance,
-                queue queueDistance: Int = BookManager.prefetchQueueDistance) {
+                queue queueDistance: Int = BookManager.prefetchQueueDistance,
+                shards: LocateShards? = nil, shard: Int = 0) {
         current = ITCHDayFile.Reader(buffer)
+        shardOfLocate = shards.map { UnsafePointer($0.shardOfLocate) }
+        self.shard = UInt8(truncatingIfNeeded: shard)
+        _framesRead = 0
         ahead = 0
         aheadCount = 0
         refs = _RefRing()
+        offsets = _RefRing()
+        indexes = _RefRing()
+        aheadFrames = 0
         let far = Swift.min(Swift.max(farDistance, 0), 15)
         let near = Swift.min(Swift.max(nearDistance, 0), far)
         let queue = Swift.min(Swift.max(queueDistance, 0), near)
@@ -56,15 +83,38 @@ public struct PrefetchingDayFileReader {
     mutating func _readAhead() -> UInt64 {
         let buffer = current.buffer
         var ref = Self.noRef
-        let remaining = buffer.count - ahead
-        if remaining >= 2, let base = buffer.baseAddress {
+        var at = ahead
+        while buffer.count - ahead >= 2, let base = buffer.baseAddress {
+            at = ahead
             let len = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: ahead, as: UInt16.self)))
-            if remaining - 2 >= len {
-                ref = BookManager.referencedOrder(UnsafeRawBufferPointer(start: base + ahead + 2, count: len)) ?? Self.noRef
-                ahead += 2 + len
-            } else {
+            guard buffer.count - ahead - 2 >= len else {
+                // The current cursor reads the truncated frame itself, and reports it.
                 ahead = buffer.count
+                break
             }
+            let message = UnsafeRawBufferPointer(start: base + ahead + 2, count: len)
+            ahead += 2 + len
+            if shardOfLocate == nil {
+                ref = BookManager.referencedOrder(message) ?? Self.noRef
+                break
+            }
+            aheadFrames &+= 1
+            if _owns(message) {
+                ref = BookManager.referencedOrder(message) ?? Self.noRef
+                offsets[aheadCount] = UInt64(at)
+                indexes[aheadCount] = UInt64(aheadFrames &- 1)
+                refs[aheadCount] = ref
+                aheadCount &+= 1
+                return ref
+            }
+            at = ahead
+        }
+        if shardOfLocate != nil {
+            // The end entry: the clean end, or the truncated frame at `at`.
+            offsets[aheadCount] = UInt64(at)
+            indexes[aheadCount] = UInt64(aheadFrames)
+            // Once the bad tail is handed out, later entries are the clean end.
+            ahead = buffer.count
         }
         refs[aheadCount] = ref
         aheadCount &+= 1  // &+= : one per frame of the buffer
@@ -84,7 +134,29 @@ public struct PrefetchingDayFileReader {
         if near != Self.noRef { manager.prefetchOrder(orderRef: near) }
         let queue = refs[i &- queueLag]
         if queue != Self.noRef { manager.prefetchQueue(orderRef: queue) }
-        return try current.next()
+        guard shardOfLocate != nil else {
+            let frame = try current.next()
+            if frame != nil { _framesRead &+= 1 }
+            return frame
+        }
+        // This shard's next frame is where the look-ahead found it, `far` entries back.
+        let k = i &- farDistance
+        current.position = Int(offsets[k])
+        _framesRead = Int(indexes[k])
+        let frame = try current.next()
+        if frame != nil { _framesRead &+= 1 }
+        return frame
+    }
+
+    /// Whether `message` is this reader's: always without shards; else its locate's shard
+    /// is this one (shard 0 for a message too short to name a locate).
+    @inlinable @inline(__always)
+    func _owns(_ message: UnsafeRawBufferPointer) -> Bool {
+        guard let shardOfLocate else { return true }
+        let locate = message.count >= 3
+            ? Int(UInt16(bigEndian: message.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 1, as: UInt16.self)))
+            : 0
+        return shardOfLocate[locate] == shard
     }
 }
 

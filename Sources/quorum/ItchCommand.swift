@@ -163,9 +163,20 @@ extension ItchCommand {
         @Option(help: ArgumentHelp("Binary file for the rows.", valueName: "FILE"))
         var out: String?
 
+        @Option(help: ArgumentHelp(
+            "Threads to split the symbols over (each keeps the books of its symbols, pinned to a core of its own when there are enough); the rows are merged back into feed order.",
+            valueName: "N"))
+        var threads: Int = 1
+
+        func validate() throws {
+            guard (1...64).contains(threads) else {
+                throw ValidationError("--threads: expected 1...64, found \(threads)")
+            }
+        }
+
         func run() throws {
             do {
-                let r = try ITCHFileTools.bboChanges(path: file, config: bookConfig)
+                let r = try ITCHFileTools.bboChanges(path: file, config: bookConfig, threads: threads)
                 let rate = Double(r.messages) / r.seconds / 1e6
                 var line = "\(r.messages) messages, \(r.rows.count) BBO changes, \(r.decodeErrors) decode errors, "
                 line += "\(r.counters.anomalies) book anomalies, \(r.seconds) s, \(rate) M msgs/s, "

@@ -58,6 +58,70 @@ struct ReferenceBBOLog: OrderBookEvents {
         #expect(result.counters == manager.counters)
     }
 
+    /// Split over threads by symbol, the replay gives the single thread's rows, counts and
+    /// anomalies exactly — with malformed frames, a frame too short to name a symbol, an
+    /// execution naming an order under another symbol's locate, unknown references, and a
+    /// truncated tail in the file.
+    @Test func bboChangesOnSeveralThreadsEqualOneThread() throws {
+        var day = SyntheticDay.bytes(options: .init(symbols: 7, messages: 60_000, seed: 5))
+        day += [0, 5, UInt8(ascii: "z"), 0, 3, 3, 4]  // unknown type, locate 3
+        day += [0, 2, UInt8(ascii: "D"), 0]  // too short to name a locate
+        day += [0, 20, UInt8(ascii: "A")] + [UInt8](repeating: 1, count: 19)  // short add
+        // A delete (19 bytes) and an execution (31 bytes) for references no add made, under
+        // locates 2 and 900.
+        var d = [UInt8](repeating: 0, count: 19)
+        d[0] = UInt8(ascii: "D"); d[2] = 2; d[18] = 77
+        day += [0, 19] + d
+        var e = [UInt8](repeating: 0, count: 31)
+        e[0] = UInt8(ascii: "E"); e[1] = 3; e[2] = 0x84; e[18] = 1; e[22] = 10
+        day += [0, 31] + e
+        // Three endings: a frame running past the end, a lone byte, a clean end.
+        for (tail, tailErrors) in [([UInt8(0), 40, UInt8(ascii: "A"), 0], 1), ([7], 1), ([], 0)] {
+        let path = temporaryPath("bbo-threads.itch")
+        defer { unlink(path) }
+        try writeFile(path, day + tail)
+        let config = SyntheticDay.Options(symbols: 7, messages: 0, seed: 5).bookConfig
+        let one = try ITCHFileTools.bboChanges(path: path, config: config)
+        #expect(one.rows.count > 1000 && one.decodeErrors == 3 + tailErrors && one.counters.unknownOrderRef >= 1)
+        #expect(one.counters.unknownLocate >= 1)
+        for threads in [2, 3] {
+            let many = try ITCHFileTools.bboChanges(path: path, config: config, threads: threads)
+            #expect(many.messages == one.messages, "threads \(threads)")
+            #expect(many.decodeErrors == one.decodeErrors, "threads \(threads)")
+            #expect(many.counters == one.counters, "threads \(threads)")
+            #expect(many.rows == one.rows, "threads \(threads)")
+        }
+        }
+    }
+
+    /// The split keeps every locate of one symbol together and balances messages.
+    @Test func locateShardsBalanceMessagesOverShards() {
+        let day = SyntheticDay.bytes(options: .init(symbols: 9, messages: 30_000, seed: 8))
+        var perLocate: [UInt16: Int] = [:]
+        day.withUnsafeBytes { raw in
+            var reader = ITCHDayFile.Reader(raw)
+            while let f = try? reader.next() {
+                guard f.bytes.count >= 3 else { continue }
+                perLocate[UInt16(f.bytes[1]) << 8 | UInt16(f.bytes[2]), default: 0] += 1
+            }
+        }
+        let shards = day.withUnsafeBytes { LocateShards.balanced($0, shards: 2) }
+        #expect(shards.count == 2)
+        var load = [0, 0]
+        for (locate, n) in perLocate { load[shards.shard(of: locate)] += n }
+        #expect(load[0] > 0 && load[1] > 0)
+        // Greedy by size: the two loads differ by at most the busiest symbol's messages.
+        let busiest = perLocate.filter { $0.key != 0 }.map(\.value).max() ?? 0
+        #expect(abs(load[0] - load[1]) <= busiest)
+        #expect(shards.shard(of: 0) == 0)
+        let single = day.withUnsafeBytes { LocateShards.balanced($0, shards: 1) }
+        #expect(perLocate.keys.allSatisfy { single.shard(of: $0) == 0 })
+        // From a sample: the locates seen are balanced the same way; the others take turns.
+        let sampled = day.withUnsafeBytes { LocateShards.balanced($0, shards: 3, sample: 100) }
+        #expect(sampled.shard(of: 0) == 0 && sampled.shard(of: 60_001) == 60_001 % 3)
+        #expect(Set(perLocate.keys.filter { $0 != 0 }.map { sampled.shard(of: $0) }).count > 1)
+    }
+
     /// The views pass counts what the decoder accepts, type by type, and reports the first
     /// malformed message at its byte offset in the file.
     @Test func decodeViewsCountsWhatTheDecoderAccepts() throws {

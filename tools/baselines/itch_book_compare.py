@@ -16,7 +16,9 @@ Each side runs --runs times, interleaved; every round is printed with its ratio,
 best time of each, the ratio in the quietest round (the one where itch-book, which does not
 change between builds, was fastest) and the spread of the per-round ratios (the machine is
 shared and noisy). --baseline BINARY adds a second Quorum binary (e.g. the previous main
-build) to every round, so a change is judged by same-round ratios, not across runs.
+build) to every round, so a change is judged by same-round ratios, not across runs;
+--baseline-args gives it other arguments (the same binary with `--threads 1` against
+`--threads 2` in --quorum-args).
 
 Usage:
   python3 -m venv /tmp/ib && /tmp/ib/bin/pip install itch-book==0.2.1
@@ -77,6 +79,9 @@ def main():
     ap.add_argument("--baseline", help="a second quorum binary to time in the same rounds")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quorum-args", default="", help="extra arguments for quorum itch bbo, e.g. the book capacities")
+    ap.add_argument("--baseline-args", default=None,
+                    help="extra arguments for the baseline's quorum itch bbo (default: --quorum-args); with the same "
+                         "binary as --baseline this compares two settings, e.g. --threads 2 against --threads 1")
     args = ap.parse_args()
 
     # Interleave single runs so both sides see the same (shared, noisy) machine.
@@ -84,7 +89,8 @@ def main():
     for r in range(args.runs):
         qs, q, q_line = run_quorum(args.quorum, args.file, 1, args.quorum_args.split())
         ibs, ib, ib_stats = run_itch_book(args.file, 1)
-        bs = run_quorum(args.baseline, args.file, 1, args.quorum_args.split())[0] if args.baseline else None
+        b_args = (args.quorum_args if args.baseline_args is None else args.baseline_args).split()
+        bs = run_quorum(args.baseline, args.file, 1, b_args)[0] if args.baseline else None
         rounds.append((qs, ibs, bs))
         load = os.getloadavg()[0]
         extra = f"  baseline {bs:.3f} s ({ibs / bs:.2f}x, quorum/baseline speed {bs / qs:.2f})" if bs else ""
