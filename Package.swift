@@ -62,7 +62,8 @@ let rest: [Target] = [
     // Preallocated L3 order books, the multi-symbol book manager, MarketUpdate.
     .target(name: "QuorumBook", dependencies: ["QuorumWire", "CQuorumBook"]),
     // Offline tools over market data: LOBSTER replay/check/convert, ITCH stats/book/generate.
-    .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook", "QuorumRings"], swiftSettings: uncheckedExclusivity),
+    .target(name: "QuorumMarketTools", dependencies: ["QuorumWire", "QuorumBook", "QuorumRings", atomics],
+            swiftSettings: uncheckedExclusivity),
 
     // CRC32C (SSE 4.2 when the CPU has it, a table otherwise) and the file helpers that
     // need _GNU_SOURCE (fallocate, sync_file_range).

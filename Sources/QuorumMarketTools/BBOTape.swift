@@ -1,6 +1,11 @@
+import Atomics
 import QuorumBook
 import QuorumRings
 import QuorumWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One best bid/offer change, as written by `quorum itch bbo` (little-endian, 48-byte stride): `seq u64 · timestamp u64 · bid qty u64 · ask qty u64 · locate u16 · pad u16 ·
 /// bid px u32 · ask px u32` (`numpyDtype`). An empty side has price 0 and quantity 0.
@@ -115,15 +120,14 @@ extension ITCHFileTools {
 
     static func _shardedBBOChanges(_ bytes: UnsafeRawBufferPointer, path: String, config: BookConfig,
                                    threads: Int) throws(MarketToolError) -> BBOResult {
-        let start = ProgressLine.now()
-        let shards = LocateShards.balanced(bytes, shards: threads)
-        let n = shards.count
+        let n = Swift.max(1, Swift.min(threads, 255))
         let results = UnsafeMutablePointer<_ShardResult>.allocate(capacity: n)
         results.initialize(repeating: _ShardResult(), count: n)
         defer {
             results.deinitialize(count: n)
             results.deallocate()
         }
+        let plan = _ShardPlan(threads: n)
         // Raw addresses cross into the threads; each writes only its own result, and the
         // joins order those writes before the reads below.
         let base = UInt(bitPattern: bytes.baseAddress)
@@ -137,14 +141,24 @@ extension ITCHFileTools {
                 workers.append(try PinnedThread.start(name: "bbo-\(k)", cpus: pin) {
                     let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: base), count: count)
                     UnsafeMutablePointer<_ShardResult>(bitPattern: out)![k] =
-                        _replayShard(buffer, config: config, shards: shards, shard: k)
+                        _replayShard(buffer, config: config, plan: plan, shard: k)
                 })
             } catch {
+                plan.abandon()
                 for w in workers { w.join() }
                 throw MarketToolError(file: path, reason: "cannot start replay thread \(k) of \(n): \(error)")
             }
         }
-        results[0] = _replayShard(bytes, config: config, shards: shards, shard: 0)
+        // This thread is shard 0: on a core of its own while it replays, as it was after.
+        let before = CPUSet.currentThread
+        if cpus.count >= n { _ = try? Affinity.pinCurrentThread(to: CPUSet([cpus[0]])) }
+        var start = 0.0
+        results[0] = _replayShard(bytes, config: config, plan: plan, shard: 0) {
+            // Every shard's books exist (start of day, as the single thread's before its
+            // clock); the split is part of the replay.
+            start = ProgressLine.now()
+            plan.shards = LocateShards.balanced(bytes, shards: n)
+        }
         for w in workers { w.join() }
 
         var counters = FeedCounters()
@@ -157,18 +171,25 @@ extension ITCHFileTools {
         }
         let rows = _mergeBySequence((0..<n).map { results[$0].rows })
         let seconds = ProgressLine.now() - start
+        if !before.isEmpty { _ = try? Affinity.pinCurrentThread(to: before) }
         return BBOResult(rows: rows, messages: results[0].messages, decodeErrors: errors, counters: counters,
                          overflowedOrders: overflowed, seconds: seconds)
     }
 
-    /// Applies the frames `shards` gives to `shard` (a message too short to name a stock
-    /// locate belongs to shard 0) to books of its own; counts every frame.
-    static func _replayShard(_ bytes: UnsafeRawBufferPointer, config: BookConfig, shards: LocateShards,
-                             shard: Int) -> _ShardResult {
+    /// Applies the frames the plan's split gives to `shard` (a message too short to name a
+    /// stock locate belongs to shard 0) to books of its own; counts every frame. Meets the
+    /// other shards twice before replaying: once its books exist, and once shard 0 has run
+    /// `between` (which makes the split).
+    static func _replayShard(_ bytes: UnsafeRawBufferPointer, config: BookConfig, plan: _ShardPlan, shard: Int,
+                             between: () -> Void = {}) -> _ShardResult {
         var manager = BookManager(config: config)
-        var recorder = BBORecorder(reserving: bytes.count / (24 * shards.count))
-        var reader = PrefetchingDayFileReader(bytes, shards: shards, shard: shard)
+        var recorder = BBORecorder(reserving: bytes.count / (24 * plan.threads))
         var r = _ShardResult()
+        var meetings = 0
+        guard plan.meet(&meetings) else { return r }
+        if shard == 0 { between() }
+        guard plan.meet(&meetings), let shards = plan.shards else { return r }
+        var reader = PrefetchingDayFileReader(bytes, shards: shards, shard: shard)
         var framingErrors = 0
         while true {
             let frame: (offset: Int, bytes: UnsafeRawBufferPointer)
@@ -244,6 +265,33 @@ extension ITCHFileTools {
             }
         }
     }
+}
+
+/// What the threads of a sharded replay share: where they meet, and the split, written by
+/// shard 0 between two meetings and read by the others after the second.
+final class _ShardPlan: @unchecked Sendable {
+    let threads: Int
+    var shards: LocateShards?
+    /// Arrivals at meetings so far; meeting m is complete at m × threads.
+    let arrivals = ManagedAtomic<Int>(0)
+    /// Set when a thread could not be started: the waiting ones give up.
+    let abandoned = ManagedAtomic<Bool>(false)
+
+    init(threads: Int) { self.threads = threads }
+
+    /// Waits (yielding) until every thread of the replay has arrived at this meeting; false
+    /// when the replay was abandoned. A thread's meetings are counted in `meetings`.
+    func meet(_ meetings: inout Int) -> Bool {
+        meetings += 1
+        arrivals.wrappingIncrement(ordering: .acquiringAndReleasing)
+        while arrivals.load(ordering: .acquiring) < meetings * threads {
+            if abandoned.load(ordering: .acquiring) { return false }
+            sched_yield()
+        }
+        return true
+    }
+
+    func abandon() { abandoned.store(true, ordering: .releasing) }
 }
 
 /// Stock locates split over shards, so several threads can each keep the books of some

@@ -37,8 +37,8 @@ public struct PrefetchingDayFileReader {
     @usableFromInline var indexes: _RefRing
     /// Frames the look-ahead cursor has passed (with shards).
     @usableFromInline var aheadFrames: Int
-    /// Frames the current cursor has passed, this shard's or not (a frame `next` returns
-    /// is frame `framesRead - 1` of the file).
+    /// With shards: frames the current cursor has passed, this shard's or not (a frame
+    /// `next` returns is frame `framesRead - 1` of the file). Without: 0.
     @usableFromInline var _framesRead: Int
     public var framesRead: Int { _framesRead }
 
@@ -134,11 +134,7 @@ public struct PrefetchingDayFileReader {
         if near != Self.noRef { manager.prefetchOrder(orderRef: near) }
         let queue = refs[i &- queueLag]
         if queue != Self.noRef { manager.prefetchQueue(orderRef: queue) }
-        guard shardOfLocate != nil else {
-            let frame = try current.next()
-            if frame != nil { _framesRead &+= 1 }
-            return frame
-        }
+        guard shardOfLocate != nil else { return try current.next() }
         // This shard's next frame is where the look-ahead found it, `far` entries back.
         let k = i &- farDistance
         current.position = Int(offsets[k])

@@ -142,6 +142,12 @@ extension ItchCommand {
                 + recording. With --out the rows are written as fixed 48-byte little-endian \
                 records (seq, timestamp, bid size, ask size u64; locate u16, pad; bid price, ask \
                 price u32) for tools/baselines/itch_book_compare.py.
+
+                With --threads N the symbols are split over N threads by message count (each \
+                thread walks the whole file and keeps the books of its symbols); the rows are \
+                merged back into feed order and equal the single thread's. The time then \
+                includes the split and the merge; the books are created before the clock \
+                starts, as with one thread.
                 """
         )
         @Argument(help: ArgumentHelp("ITCH day file.", valueName: "FILE"))
