@@ -138,13 +138,16 @@ import Testing
         handlerA.connection?.close()
         for _ in 0..<100 { reactorA.poll() }
         #expect(pump(sim, reactorA, sessionA, handlerA.wallNow) { sim.session.state == .disconnected })
-        // While it is down: A fills, B half fills, C is cancelled; their reports go nowhere.
+        // While it is down: A fills, B half fills, C is cancelled; their reports wait in the
+        // venue's store (numbered, not sent) for the ResendRequest after the next logon.
         let refusedBefore = sim.session.counters.sendsRefusedNotActive
+        let storedBefore = sim.session.counters.storedWhileDisconnected
         cross(a, a.order.quantity)
         cross(b, b.order.quantity / 2)
         sim._clientCancel(FIXOrderCancelRequest(origClOrdID: FIXString(decimal: cx.order.id), clOrdID: "CXL",
                                                 symbol: symbol, side: side(cx), transactTime: handlerA.wallNow()))
-        #expect(sim.session.counters.sendsRefusedNotActive - refusedBefore == 3)
+        #expect(sim.session.counters.storedWhileDisconnected - storedBefore == 3)
+        #expect(sim.session.counters.sendsRefusedNotActive == refusedBefore)
         #expect(sim.counters.clientFills == 3)
 
         // The restart: the coordinator from its journal, the session from its sequence file.
@@ -178,7 +181,14 @@ import Testing
             return reconciler.isComplete && resentE()
         })
 
-        // The session resent E's trade (PossDup) and the status answers covered it again.
+        // The session resent E's trade and the three reports made while it was down (PossDup),
+        // and the status answers covered them again: each counted once (below).
+        let resentWhileDown = Set([a, b, cx].map { FIXString(decimal: $0.order.id) })
+        #expect(pump(sim, reactorB, sessionB, handlerB.wallNow) {
+            applyArrived()
+            return Set(inboxB.reports.filter { $0.possDup }.compactMap { $0.report.origClOrdID ?? $0.report.clOrdID })
+                .isSuperset(of: resentWhileDown)
+        })
         #expect(sessionB.counters.resendRequestsSent >= 1)
         #expect(resentE())
         #expect(sim.counters.statusRequests == UInt64(open.count))
