@@ -480,6 +480,9 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     public func message(_ bytes: UnsafeRawBufferPointer, sequence: UInt64, receiveNanos: UInt64) {
         counters.feedMessages &+= 1
         tracker.reset()
+        // An order the desk pushed meanwhile goes out before this message is applied: a
+        // datagram can hold dozens of messages, and most change nothing the desk trades.
+        _ = drainOrders()
         do {
             try books.apply(bytes: bytes, sequence: sequence, &tracker)
         } catch {
@@ -501,7 +504,6 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         } else {
             counters.updatesDropped &+= 1
         }
-        _ = drainOrders()
     }
 
     public func lost(from sequence: UInt64, count: UInt64) {}
