@@ -74,14 +74,18 @@ extension ITCHFileTools {
             touch &+= file.bytes[i]
             i += 4096
         }
-        if threads > 1 {
-            var r = try _shardedBBOChanges(file.bytes, path: path, config: config, threads: threads)
-            r.messages += Int(touch & 0)
-            return r
-        }
+        var r = try bboChanges(bytes: file.bytes, name: path, config: config, threads: threads)
+        r.messages += Int(touch & 0)
+        return r
+    }
+
+    /// `bboChanges(path:…)` over a day file already in memory; `name` names it in errors.
+    public static func bboChanges(bytes: UnsafeRawBufferPointer, name: String = "-", config: BookConfig = BookConfig(),
+                                  threads: Int = 1) throws(MarketToolError) -> BBOResult {
+        if threads > 1 { return try _shardedBBOChanges(bytes, path: name, config: config, threads: threads) }
         var manager = BookManager(config: config)
-        var recorder = BBORecorder(reserving: file.bytes.count / 24)
-        var reader = PrefetchingDayFileReader(file.bytes)
+        var recorder = BBORecorder(reserving: bytes.count / 24)
+        var reader = PrefetchingDayFileReader(bytes)
         var messages = 0
         var errors = 0
         let start = ProgressLine.now()
@@ -100,7 +104,7 @@ extension ITCHFileTools {
             messages += 1
         }
         let seconds = ProgressLine.now() - start
-        return BBOResult(rows: recorder.rows, messages: messages + Int(touch & 0), decodeErrors: errors,
+        return BBOResult(rows: recorder.rows, messages: messages, decodeErrors: errors,
                          counters: manager.counters, overflowedOrders: manager.overflowedOrders, seconds: seconds)
     }
 }

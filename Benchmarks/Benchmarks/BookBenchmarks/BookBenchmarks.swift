@@ -227,6 +227,27 @@ let benchmarks: @Sendable () -> Void = {
         precondition(manager.counters.anomalies == 0, "the synthetic day must be clean")
     }
 
+    // `quorum itch bbo` on the same day, one thread and two (`--threads 2`: symbols split over
+    // two pinned threads, rows merged back into feed order), in the same run: the ratio of
+    // the two is the figure. Each iteration is the whole call — books made, replay, rows —
+    // so it allocates (the rows, the second thread); what it replays does not.
+    let bboConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .mallocCountTotal],
+        timeUnits: .milliseconds,
+        warmupIterations: 1,
+        maxDuration: .seconds(60),
+        maxIterations: 7
+    )
+    for threads in [1, 2] {
+        Benchmark("Book.syntheticDay.bbo.threads\(threads)", configuration: bboConfiguration) { benchmark in
+            let r = Fixture.day.withUnsafeBytes { raw in
+                try! ITCHFileTools.bboChanges(bytes: raw, config: Fixture.options.bookConfig, threads: threads)
+            }
+            precondition(r.counters.anomalies == 0 && r.decodeErrors == 0, "the synthetic day must be clean")
+            blackHole(r.rows.count)
+        }
+    }
+
     Benchmark("Book: synthetic day with MarketUpdate per change", configuration: dayConfiguration) { benchmark in
         var manager = BookManager(config: Fixture.options.bookConfig)
         var tracker = BookChangeTracker()
