@@ -59,10 +59,11 @@ extension ITCHFileTools {
     /// Replays a day file to its sequence of best bid/offer changes. The file is mapped and
     /// paged in before the clock starts, so the time is decode + books + recording only.
     ///
-    /// With `threads` > 1 the symbols are split over that many threads (`LocateShards`, the
-    /// split made from a first pass over the file, inside the timed part); each thread walks
-    /// every frame and applies those of its symbols to books of its own, and the rows are
-    /// merged back into feed order. Rows, message and error counts and feed counters are the
+    /// With `threads` > 1 the symbols are split over that many pinned threads
+    /// (`LocateShards.balanced`, from the file's first million frames, inside the timed
+    /// part); each thread walks every frame and applies those of its symbols to books of its
+    /// own (made before the clock starts, as the single thread's), and the rows are merged
+    /// back into feed order. Rows, message and error counts and feed counters are the
     /// single thread's; `overflowedOrders` is per thread's table, summed.
     public static func bboChanges(path: String, config: BookConfig = BookConfig(),
                                   threads: Int = 1) throws(MarketToolError) -> BBOResult {

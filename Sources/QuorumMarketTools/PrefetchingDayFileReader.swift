@@ -15,7 +15,7 @@ import QuorumWire
 /// pass over other shards' frames, so `next` returns only this shard's and the prefetch
 /// distances count its messages alone; `framesRead` still counts every frame.
 ///
-/// Not thread-safe. The buffer must outlive the reader.
+/// Not thread-safe. The buffer (and `shards`) must outlive the reader.
 public struct PrefetchingDayFileReader {
     @usableFromInline var current: ITCHDayFile.Reader
     /// Byte offset of the next frame the look-ahead cursor reads.
