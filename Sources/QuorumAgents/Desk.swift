@@ -108,6 +108,19 @@ public final class Desk {
     @exclusivity(unchecked) var step: UInt64 = 0
     @exclusivity(unchecked) var now: UInt64 = 0
 
+    /// Live runs only: a clock (ns) that times each analyst's market call on every
+    /// `timingEvery`-th market update; nil (backtest, replay) times nothing. The desk never
+    /// acts on a timing: its owner reads `timedCalls` after the step and feeds the overruns
+    /// it confirms back as `.overrun` inputs, which are journaled — so a replay quarantines
+    /// at the same point without timing anything.
+    public var stopwatch: (() -> UInt64)? {
+        didSet { timedCalls.reserveCapacity(analystCount) }  // the hot path never grows it
+    }
+    /// One market update in this many is timed (at least 1).
+    public var timingEvery: UInt64 = 16
+    /// The analyst calls timed in the last market step: agent and nanoseconds.
+    public private(set) var timedCalls: [(agent: AgentID, nanos: UInt64)] = []
+
     /// A position's life from flat to flat.
     struct RoundTrip {
         var direction = Direction.flat
@@ -291,6 +304,26 @@ public final class Desk {
         let actx = AgentContext(time: now, symbol: s, mid: m, regime: regime.regime(s), position: position[i])
         var k = coverStart[i]
         let end = coverStart[i + 1]
+        if let stopwatch, UInt64(counters.marketUpdates) % Swift.max(timingEvery, 1) == 0 {
+            timedCalls.removeAll(keepingCapacity: true)
+            while k < end {
+                let a = coverList[k]
+                k += 1
+                guard isolation.isActive(AgentID(a)) else { continue }
+                output.reset()
+                let start = stopwatch()
+                if analysts[a].isCustom {
+                    analystAgents[a].onMarket(u, actx, into: output)
+                } else {
+                    analysts[a].onMarket(u, actx, into: output)
+                }
+                let stop = stopwatch()
+                timedCalls.append((AgentID(a), stop >= start ? stop - start : 0))
+                collect(from: AgentID(a))
+            }
+        } else if !timedCalls.isEmpty {
+            timedCalls.removeAll(keepingCapacity: true)
+        }
         while k < end {
             let a = coverList[k]
             k += 1

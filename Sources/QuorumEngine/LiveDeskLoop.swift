@@ -127,6 +127,12 @@ public final class LiveDeskLoop: Loop {
     public private(set) var reconciledLine: String?
     /// Reconciles reports outside recovery: about orders whose cancel the venue rejected.
     let lateReports: OrderReconciler
+    /// Timed analyst calls over budget in a row, per analyst (see `confirmOverruns`).
+    var overrunStreak: [Int]
+    /// Consecutive timed overruns that make one `.overrun` input.
+    public var overrunConfirmations = 3
+    /// `.overrun` inputs made from timings.
+    public private(set) var overrunsReported = 0
     /// `.report` events that were not execution reports (none is expected).
     public private(set) var reportsIgnored = 0
 
@@ -134,6 +140,7 @@ public final class LiveDeskLoop: Loop {
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveDeskStatus>, pendingCapacity: Int) {
         self.coordinator = coordinator
         lateReports = OrderReconciler(coordinator: coordinator, symbolNames: [])
+        overrunStreak = Array(repeating: 0, count: coordinator.desk.analystCount)
         self.market = market
         self.events = events
         self.orders = orders
@@ -206,6 +213,7 @@ public final class LiveDeskLoop: Loop {
             let start = NetClock.now()
             coordinator.consume(.market(u))
             emit(trigger: u.receiveTime, deskStart: start)
+            if !coordinator.desk.timedCalls.isEmpty { confirmOverruns() }
             n &+= 1
             if draining && freezeIfQuiet() {
                 for j in (k + 1)..<count { queuedAt[Int(queued[j])] = -1 }
@@ -250,6 +258,30 @@ public final class LiveDeskLoop: Loop {
             }
         }
         return count
+    }
+
+    /// Reads the analyst calls the desk timed in the step just taken (after its orders went
+    /// out). An analyst over its time budget in `overrunConfirmations` timed calls in a row
+    /// is reported to the coordinator as an `.overrun` input — journaled, so replay
+    /// quarantines at the same point; one slow call (a preemption on a shared core) is not.
+    func confirmOverruns() {
+        let desk = coordinator.desk
+        for (agent, nanos) in desk.timedCalls {
+            let a = agent.index
+            guard a < overrunStreak.count else { continue }
+            let budget = desk.timeBudget(agent)
+            guard budget > 0, nanos > budget else {
+                overrunStreak[a] = 0
+                continue
+            }
+            overrunStreak[a] &+= 1
+            if overrunStreak[a] >= overrunConfirmations {
+                overrunStreak[a] = 0
+                overrunsReported &+= 1
+                coordinator.consume(.overrun(agent: agent, nanos: nanos, time: coordinator.lastTime))
+                emit(trigger: 0)
+            }
+        }
     }
 
     /// A venue report about an order open at the crash, or whose cancel the venue rejected:

@@ -146,6 +146,13 @@ public final class LiveEngine: @unchecked Sendable {
         public var journalDirectory = "journal/live"
         public var fsync = JournalFsyncPolicy.none
         public var openOrderCapacity = 1024
+        /// Time each analyst's market call on one update in this many, and report an analyst
+        /// over its Config time budget in `overrunConfirmations` timed calls in a row as a
+        /// (journaled) overrun; `quarantine_strikes` of those quarantine it. 0 (the default
+        /// here): no timing. `quorum run` turns it on (`--time-agents`): Config's budgets are
+        /// for optimised builds, and an unoptimised one overruns them all.
+        public var agentTimingEvery = 0
+        public var overrunConfirmations = 3
         public init() {}
     }
 
@@ -220,6 +227,11 @@ public final class LiveEngine: @unchecked Sendable {
                                     status: deskStatus, pendingCapacity: options.openOrderCapacity * 4)
         } catch {
             throw .setup("rings: \(error)")
+        }
+        if options.agentTimingEvery > 0 {
+            coordinator.desk.timingEvery = UInt64(options.agentTimingEvery)
+            coordinator.desk.stopwatch = { NetClock.now() }
+            deskLoop.overrunConfirmations = Swift.max(1, options.overrunConfirmations)
         }
         journalLoop = LiveJournalLoop(writer: journal.writer)
         do {

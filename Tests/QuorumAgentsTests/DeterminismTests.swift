@@ -3,6 +3,9 @@ import Testing
 import QuorumBook
 import QuorumRisk
 import QuorumWire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A synthetic feed: `symbols` random walks whose volatility switches between calm and
 /// wild stretches, with spreads, book imbalance and trades, all from one seed.
@@ -57,7 +60,8 @@ struct DeterminismTests {
     /// Runs `events` updates through a fresh desk, filling every order in full at its limit
     /// (each fill its own step) and applying a few operator directives; returns the FNV-1a
     /// hash of every record emitted, the record count and the counters.
-    static func run(events: Int, policy: ConflictPolicy = .confidenceWeighted) throws -> (UInt64, Int, DeskCounters, Desk) {
+    static func run(events: Int, policy: ConflictPolicy = .confidenceWeighted, stopwatch: (() -> UInt64)? = nil,
+                    timed: ((Desk, MarketUpdate) -> Void)? = nil) throws -> (UInt64, Int, DeskCounters, Desk) {
         let n = 4
         let rc = try RiskConfig(instrumentCapacity: n, lambda: 0.97)
         // The correlation breaker is off: with a handful of return vectors every EWMA
@@ -77,6 +81,10 @@ struct DeterminismTests {
         cfg.execution.slices = 4
         cfg.memoryMinTrades = 5
         let desk = try Desk(config: cfg, engine: engine)
+        if let stopwatch {
+            desk.stopwatch = stopwatch
+            desk.timingEvery = 4
+        }
         var feed = SyntheticFeed(symbols: n, seed: 0xC0FFEE)
         var h = DeskRecord.fnvOffset
         var count = 0
@@ -93,6 +101,7 @@ struct DeterminismTests {
             default: break
             }
             desk.onMarket(u)
+            timed?(desk, u)
             absorb()
             // Fill what each step sends, including children sent in fill steps.
             var pending = desk.stepOrders
@@ -131,6 +140,31 @@ struct DeterminismTests {
         #expect(a.3.memory.recorded > 0)
         #expect(a.3.records.dropped == 0)
         print("determinism run: records \(a.1) hash \(String(a.0, radix: 16)) counters \(c) conflicts \(a.3.conflicts.conflicts) asks \(a.3.asks.asked)/\(a.3.asks.answered)/\(a.3.asks.timedOut) regime changes \(a.3.regime.changes) shortfall \(a.3.execution.totalShortfall)")
+    }
+
+    @Test("timing the analysts (live runs) changes nothing the desk emits; it times one update in timingEvery")
+    func timingIsObservationOnly() throws {
+        func monotonicNanos() -> UInt64 {
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        }
+        var timedSteps = 0
+        var timedCalls = 0
+        var foreign = 0
+        let plain = try Self.run(events: 20_000)
+        let timed = try Self.run(events: 20_000, stopwatch: monotonicNanos) { desk, u in
+            guard !desk.timedCalls.isEmpty else { return }
+            timedSteps += 1
+            timedCalls += desk.timedCalls.count
+            // Every timed call is an analyst covering the update's symbol.
+            let s = Int(u.locate.rawValue) - 1
+            let covering = Set((desk.coverStart[s]..<desk.coverStart[s + 1]).map { Int(desk.coverList[$0]) })
+            for (a, _) in desk.timedCalls where !covering.contains(a.index) { foreign += 1 }
+        }
+        #expect(timed.0 == plain.0 && timed.1 == plain.1 && timed.2 == plain.2)
+        #expect(timedSteps == 20_000 / 4)
+        #expect(timedCalls > timedSteps && foreign == 0)
     }
 
     @Test("a different conflict policy changes the record stream (the hash sees the mechanism)")

@@ -20,6 +20,10 @@ struct LiveHarness {
     var fixCutAfter: Int? = nil
     /// The venue cancels this many client orders without reporting it.
     var withheldCancelReports = 0
+    /// The team (nil: the default desk).
+    var roster: QuorumConfig.Roster? = nil
+    /// `LiveEngine.Options.agentTimingEvery` (off: this is an unoptimised build).
+    var agentTimingEvery = 0
     var heartBtInt = 30
     /// The venue's burst interval (`SimulatorThread.burstIntervalNanos`; 0: no bursts).
     var burstNanos: UInt64 = 0
@@ -67,7 +71,9 @@ struct LiveHarness {
         base.maxSymbols = symbols
         base.checkpointEvery = 500
         base.sampleNanos = 100_000_000
-        let setup = day.withUnsafeBytes { Backtest.chooseSymbols(base, feed: $0) }
+        base.roster = roster
+        var setup = day.withUnsafeBytes { Backtest.chooseSymbols(base, feed: $0) }
+        setup.roster = roster
         var options = LiveEngine.Options()
         options.threads = Self.threads
         options.rings.placement = .heap
@@ -76,6 +82,7 @@ struct LiveHarness {
         options.net.heartBtInt = heartBtInt
         options.net.books = BookConfig(ordersPerSymbol: 1 << 14, levelsPerSide: 1024, maxSymbols: 16)
         options.journalDirectory = Self.temporaryDirectory(tag)
+        options.agentTimingEvery = agentTimingEvery
         let engine = try LiveEngine(setup: setup, options: options)
         let feed = try engine.start()
         var o = Simulator.Options()
@@ -249,6 +256,25 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         try expectReconciled(x)
     }
 
+    @Test func anAnalystOverItsTimeBudgetIsQuarantinedInALiveRunAndReplayAgrees() throws {
+        // The first analyst may take 1 ns per call: every timed call of it is over. Three
+        // timed overruns in a row make one journaled overrun, `quarantine_strikes` (3) of
+        // those quarantine it; replay reaches the same quarantine from the journal alone.
+        var roster = QuorumConfig.Roster()
+        roster.agents[0].timeBudgetNanos = 1
+        var h = LiveHarness()
+        h.roster = roster
+        h.agentTimingEvery = 16
+        let x = try h.run(tag: "overrun") { $0.desk.marketInputs > 3_000 }
+        defer { try? FileManager.default.removeItem(atPath: x.journal) }
+        let slow = roster.agents[0].name
+        #expect(x.engine.deskLoop.overrunsReported >= roster.desk.quarantineStrikes)
+        #expect(x.engine.coordinator.desk.isolation.overrunStrikes(AgentID(0)) >= roster.desk.quarantineStrikes)
+        #expect(x.run.report.quarantines >= 1)
+        #expect(x.run.report.agents.first { $0.agent == slow }?.quarantined == true)
+        try expectReconciled(x)
+    }
+
     @Test func stoppingEarlyYieldsAReportAndAVerifiedJournal() throws {
         // Stop as soon as the desk has sent its first orders: both sides halted, working orders
         // cancelled, the session logged out, the journal ending with a checkpoint.
@@ -377,7 +403,7 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", "--config", config, "--journal", dir]
+        process.arguments = ["run", "--config", config, "--journal", dir, "--time-agents", "0"]  // debug build: see --help
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

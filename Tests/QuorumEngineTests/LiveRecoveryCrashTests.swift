@@ -116,7 +116,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: config)
         }
-        let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30"]
+        let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30", "--time-agents", "0"]  // debug build
         var previous: UInt64 = 0
         // A fresh run and two restarts, each SIGKILLed at a seeded random point.
         for (round, seed) in [UInt64(7), 23, 101].enumerated() {
@@ -215,7 +215,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: config)
         }
-        let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30"]
+        let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30", "--time-agents", "0"]  // debug build
         var rng = SplitMix(state: 42)
         let first = try RunProcess(binary: binary, arguments: arguments)
         // Until a status line shows fills: the session is up and trading.
