@@ -304,35 +304,24 @@ public final class Desk {
         let actx = AgentContext(time: now, symbol: s, mid: m, regime: regime.regime(s), position: position[i])
         var k = coverStart[i]
         let end = coverStart[i + 1]
-        if let stopwatch, UInt64(counters.marketUpdates) % Swift.max(timingEvery, 1) == 0 {
-            timedCalls.removeAll(keepingCapacity: true)
-            while k < end {
-                let a = coverList[k]
-                k += 1
-                guard isolation.isActive(AgentID(a)) else { continue }
-                output.reset()
-                let start = stopwatch()
-                if analysts[a].isCustom {
-                    analystAgents[a].onMarket(u, actx, into: output)
-                } else {
-                    analysts[a].onMarket(u, actx, into: output)
-                }
-                let stop = stopwatch()
-                timedCalls.append((AgentID(a), stop >= start ? stop - start : 0))
-                collect(from: AgentID(a))
-            }
-        } else if !timedCalls.isEmpty {
-            timedCalls.removeAll(keepingCapacity: true)
-        }
+        // Live runs time one update in `timingEvery` (see `stopwatch`); the branch is the same
+        // way for every analyst of the step.
+        let timing = stopwatch != nil && UInt64(counters.marketUpdates) % Swift.max(timingEvery, 1) == 0
+        if timing || !timedCalls.isEmpty { timedCalls.removeAll(keepingCapacity: true) }
         while k < end {
             let a = coverList[k]
             k += 1
             guard isolation.isActive(AgentID(a)) else { continue }
             output.reset()
+            let started = timing ? stopwatch.unsafelyUnwrapped() : 0
             if analysts[a].isCustom {
                 analystAgents[a].onMarket(u, actx, into: output)
             } else {
                 analysts[a].onMarket(u, actx, into: output)
+            }
+            if timing {
+                let stopped = stopwatch.unsafelyUnwrapped()
+                timedCalls.append((AgentID(a), stopped >= started ? stopped - started : 0))
             }
             collect(from: AgentID(a))
         }
