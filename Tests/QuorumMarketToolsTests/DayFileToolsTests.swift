@@ -94,6 +94,26 @@ struct ReferenceBBOLog: OrderBookEvents {
         }
     }
 
+    /// Two shards' rows merge into feed order, small and large, interleaved or with one
+    /// shard's rows all before the other's, whichever comes first in the list.
+    @Test func twoShardsRowsMergeIntoFeedOrder() {
+        var rng = SplitMix64(seed: 3)
+        func row(_ seq: UInt64) -> BBORow {
+            BBORow(sequence: seq, timestamp: seq &* 7, bidQty: seq % 900, askQty: seq % 700, locate: UInt16(seq % 50),
+                   bidPrice: UInt32(seq % 10_000), askPrice: UInt32(seq % 10_000 + 1))
+        }
+        for (count, disjoint) in [(1_000, false), (300_000, false), (300_000, true)] {
+            var a: [BBORow] = [], b: [BBORow] = []
+            for seq in 0..<UInt64(2 * count) {
+                if disjoint ? seq < UInt64(count) : rng.next() & 1 == 0 { a.append(row(seq)) } else { b.append(row(seq)) }
+            }
+            let merged = ITCHFileTools._mergeBySequence([a, b])
+            let swapped = ITCHFileTools._mergeBySequence([b, a])
+            #expect(merged.count == 2 * count && merged.map(\.sequence) == Array(0..<UInt64(2 * count)), "\(count)")
+            #expect(merged == (a + b).sorted { $0.sequence < $1.sequence } && swapped == merged, "\(count)")
+        }
+    }
+
     /// The split keeps every locate of one symbol together and balances messages.
     @Test func locateShardsBalanceMessagesOverShards() {
         let day = SyntheticDay.bytes(options: .init(symbols: 9, messages: 30_000, seed: 8))
