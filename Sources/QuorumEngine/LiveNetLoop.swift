@@ -588,10 +588,9 @@ extension LiveNetLoop {
     /// finished; the table lets the order go on a final status.
     public func fixSession(_ session: FIXSession, didReceive reject: FIXOrderCancelReject, message: FIXMessageView) {
         counters.cancelRejects &+= 1
-        guard let id = Self.deskID(reject.origClOrdID), table[Int(id & mask)].id == id,
-              let stock = books.symbol(StockLocate(table[Int(id & mask)].locate))?.stock
-        else { return }
+        guard let id = Self.deskID(reject.origClOrdID) else { return }
         let slot = Int(id & mask)
+        guard table[slot].id == id, let stock = books.symbol(StockLocate(table[slot].locate))?.stock else { return }
         table[slot].adopted = true
         let o = table[slot].order
         let request = FIXOrderStatusRequest(clOrdID: FIXString(decimal: id), symbol: ReflexTrader.symbol(stock),

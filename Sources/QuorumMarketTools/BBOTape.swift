@@ -225,24 +225,8 @@ extension ITCHFileTools {
     /// The rows of every shard in feed order (each shard's are already in order; a message
     /// belongs to one shard, so no two rows share a sequence).
     static func _mergeBySequence(_ parts: [[BBORow]]) -> [BBORow] {
-        if parts.count == 2 { return _merge(parts[0], parts[1]) }
-        let total = parts.reduce(0) { $0 + $1.count }
-        let k = parts.count
-        return [BBORow](unsafeUninitializedCapacity: total) { out, written in
-            var next = [Int](repeating: 0, count: k)
-            // The head sequence of each part, UInt64.max once it is used up.
-            var head = parts.map { $0.first?.sequence ?? .max }
-            for i in 0..<total {
-                var best = 0
-                for j in 1..<k where head[j] < head[best] { best = j }
-                let part = parts[best]
-                let at = next[best]
-                (out.baseAddress! + i).initialize(to: part[at])
-                next[best] = at + 1
-                head[best] = at + 1 < part.count ? part[at + 1].sequence : .max
-            }
-            written = total
-        }
+        // Pairwise: two parts (two cores) is one pass; more cost a pass per extra part.
+        parts.dropFirst().reduce(parts.first ?? []) { _merge($0, $1) }
     }
 }
 
@@ -329,19 +313,15 @@ public final class LocateShards: @unchecked Sendable {
     /// - Complexity: O(sample) plus O(locates log locates).
     public static func balanced(_ bytes: UnsafeRawBufferPointer, shards: Int, sample: Int = 1_000_000) -> LocateShards {
         let s = LocateShards(count: shards)
-        guard s.count > 1, let base = bytes.baseAddress else { return s }
+        guard s.count > 1 else { return s }
         for locate in 1..<(1 << 16) { s.shardOfLocate[locate] = UInt8(locate % s.count) }
         var perLocate = [Int](repeating: 0, count: 1 << 16)
-        var at = 0
+        var reader = ITCHDayFile.Reader(bytes)
         var counted = 0
-        while bytes.count - at >= 2 && counted < sample {
+        while counted < sample, let frame = try? reader.next() {
             counted += 1
-            let len = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
-            guard bytes.count - at - 2 >= len else { break }
-            if len >= 3 {
-                perLocate[Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at + 3, as: UInt16.self)))] += 1
-            }
-            at += 2 + len
+            // Every message's stock locate is at 1..<3 (big-endian).
+            if frame.bytes.count >= 3 { perLocate[Int(frame.bytes[1]) << 8 | Int(frame.bytes[2])] += 1 }
         }
         var load = [Int](repeating: 0, count: s.count)
         load[0] = perLocate[0]

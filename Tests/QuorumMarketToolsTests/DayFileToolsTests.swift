@@ -59,9 +59,9 @@ struct ReferenceBBOLog: OrderBookEvents {
     }
 
     /// Split over threads by symbol, the replay gives the single thread's rows, counts and
-    /// anomalies exactly — with malformed frames, a frame too short to name a symbol, an
-    /// execution naming an order under another symbol's locate, unknown references, and a
-    /// truncated tail in the file.
+    /// anomalies exactly — with malformed frames, a frame too short to name a symbol, a
+    /// delete for an unknown reference, an execution under an unknown locate, and three
+    /// endings of the file.
     @Test func bboChangesOnSeveralThreadsEqualOneThread() throws {
         var day = SyntheticDay.bytes(options: .init(symbols: 7, messages: 60_000, seed: 5))
         day += [0, 5, UInt8(ascii: "z"), 0, 3, 3, 4]  // unknown type, locate 3
@@ -77,20 +77,20 @@ struct ReferenceBBOLog: OrderBookEvents {
         day += [0, 31] + e
         // Three endings: a frame running past the end, a lone byte, a clean end.
         for (tail, tailErrors) in [([UInt8(0), 40, UInt8(ascii: "A"), 0], 1), ([7], 1), ([], 0)] {
-        let path = temporaryPath("bbo-threads.itch")
-        defer { unlink(path) }
-        try writeFile(path, day + tail)
-        let config = SyntheticDay.Options(symbols: 7, messages: 0, seed: 5).bookConfig
-        let one = try ITCHFileTools.bboChanges(path: path, config: config)
-        #expect(one.rows.count > 1000 && one.decodeErrors == 3 + tailErrors && one.counters.unknownOrderRef >= 1)
-        #expect(one.counters.unknownLocate >= 1)
-        for threads in [2, 3] {
-            let many = try ITCHFileTools.bboChanges(path: path, config: config, threads: threads)
-            #expect(many.messages == one.messages, "threads \(threads)")
-            #expect(many.decodeErrors == one.decodeErrors, "threads \(threads)")
-            #expect(many.counters == one.counters, "threads \(threads)")
-            #expect(many.rows == one.rows, "threads \(threads)")
-        }
+            let path = temporaryPath("bbo-threads.itch")
+            defer { unlink(path) }
+            try writeFile(path, day + tail)
+            let config = SyntheticDay.Options(symbols: 7, messages: 0, seed: 5).bookConfig
+            let one = try ITCHFileTools.bboChanges(path: path, config: config)
+            #expect(one.rows.count > 1000 && one.decodeErrors == 3 + tailErrors && one.counters.unknownOrderRef >= 1)
+            #expect(one.counters.unknownLocate >= 1)
+            for threads in [2, 3] {
+                let many = try ITCHFileTools.bboChanges(path: path, config: config, threads: threads)
+                #expect(many.messages == one.messages, "threads \(threads)")
+                #expect(many.decodeErrors == one.decodeErrors, "threads \(threads)")
+                #expect(many.counters == one.counters, "threads \(threads)")
+                #expect(many.rows == one.rows, "threads \(threads)")
+            }
         }
     }
 
