@@ -53,7 +53,8 @@ let rest: [Target] = [
     ),
 
     // EWMA covariance, VaR/ES, limits, the pre-trade gate and circuit breakers.
-    .target(name: "QuorumRisk"),
+    // State images (snapshots) come from the journal module.
+    .target(name: "QuorumRisk", dependencies: ["QuorumJournal"]),
 
     // Market data on the wire: ITCH 5.0, MoldUDP64, SoupBinTCP, day-file framing.
     .target(name: "QuorumWire"),
@@ -100,7 +101,7 @@ let rest: [Target] = [
     ),
     // The trading team: analysts, regime, correlation, portfolio, execution, risk and
     // supervisor agents, and the coordination mechanisms between them.
-    .target(name: "QuorumAgents", dependencies: ["QuorumBook", "QuorumRisk"], swiftSettings: uncheckedExclusivity),
+    .target(name: "QuorumAgents", dependencies: ["QuorumBook", "QuorumRisk", "QuorumJournal"], swiftSettings: uncheckedExclusivity),
 
     .executableTarget(
         name: "quorum",
@@ -117,7 +118,7 @@ let rest: [Target] = [
         dependencies: ["QuorumEngine", "QuorumNet", "QuorumExchange", "QuorumWire", "QuorumBook", "QuorumAgents",
                        "QuorumJournal", "QuorumMarketTools", "QuorumRings", "quorum-recovery-child", atomics]
     ),
-    .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk"]),
+    .testTarget(name: "QuorumRiskTests", dependencies: ["QuorumRisk", "QuorumJournal"]),
     .testTarget(name: "QuorumWireTests", dependencies: ["QuorumWire"]),
     .testTarget(name: "QuorumBookTests", dependencies: ["QuorumBook", "QuorumWire"]),
     .testTarget(name: "QuorumMarketToolsTests", dependencies: ["QuorumMarketTools", "QuorumBook", "QuorumWire"]),
@@ -126,7 +127,7 @@ let rest: [Target] = [
         name: "QuorumExchangeTests",
         dependencies: ["QuorumExchange", "QuorumNet", "QuorumWire", "QuorumBook", "QuorumRings", "QuorumMarketTools"]
     ),
-    .testTarget(name: "QuorumAgentsTests", dependencies: ["QuorumAgents", "QuorumBook", "QuorumRisk"]),
+    .testTarget(name: "QuorumAgentsTests", dependencies: ["QuorumAgents", "QuorumBook", "QuorumRisk", "QuorumJournal"]),
     .testTarget(
         name: "QuorumJournalTests",
         dependencies: ["QuorumJournal", "CQuorumCRC", "quorum-journal-crashchild"]

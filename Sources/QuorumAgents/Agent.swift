@@ -27,13 +27,13 @@ public final class AgentOutput {
     public let capacity: Int
     @exclusivity(unchecked) var signals: [Signal]
     @exclusivity(unchecked) var observations: [Observation]
-    @exclusivity(unchecked) public private(set) var signalCount = 0
-    @exclusivity(unchecked) public private(set) var observationCount = 0
+    @exclusivity(unchecked) public internal(set) var signalCount = 0
+    @exclusivity(unchecked) public internal(set) var observationCount = 0
     /// Setups delegated to the execution agent in this call.
     @exclusivity(unchecked) var setups: [Setup]
-    @exclusivity(unchecked) public private(set) var setupCount = 0
+    @exclusivity(unchecked) public internal(set) var setupCount = 0
     /// Emissions refused because the buffer was full (since init).
-    @exclusivity(unchecked) public private(set) var overflow = 0
+    @exclusivity(unchecked) public internal(set) var overflow = 0
 
     public init(capacity: Int = 16) {
         self.capacity = max(1, capacity)

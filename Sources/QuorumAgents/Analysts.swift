@@ -1,4 +1,5 @@
 import QuorumBook
+import QuorumJournal
 
 /// Analyst tuning; each strategy reads the fields it needs. Defaults are the textbook values.
 public struct AnalystParameters: Sendable, Equatable {
@@ -40,6 +41,17 @@ public protocol AnalystStrategy {
     /// Called for every update with a two-sided quote; `mid` > 0.
     /// - Complexity: O(1) (amortised for the breakout queue).
     mutating func update(_ update: MarketUpdate, mid: Double, _ p: AnalystParameters) -> AnalystView
+    /// Writes the indicator state for a snapshot.
+    func writeState(to image: inout StateImageWriter)
+    /// Reads back what `writeState` wrote, into a strategy made with the same parameters.
+    mutating func readState(from image: inout StateImageReader) throws(StateImageError)
+}
+
+extension AnalystStrategy {
+    // A strategy made only of plain values (EMAs, counters) is written whole; one holding a
+    // window (an array) writes its fields itself, or the image traps on it.
+    public func writeState(to image: inout StateImageWriter) { image.value(self) }
+    public mutating func readState(from image: inout StateImageReader) throws(StateImageError) { try image.value(&self) }
 }
 
 @inline(__always) func clamp01(_ x: Double) -> Double { min(1, max(0, x)) }
@@ -177,8 +189,8 @@ public final class Analyst<Strategy: AnalystStrategy>: Agent {
     @exclusivity(unchecked) var last: [Direction]
     @exclusivity(unchecked) var lastEmit: [UInt64]
     /// Updates seen, signals emitted (since init).
-    @exclusivity(unchecked) public private(set) var updates = 0
-    @exclusivity(unchecked) public private(set) var emitted = 0
+    @exclusivity(unchecked) public internal(set) var updates = 0
+    @exclusivity(unchecked) public internal(set) var emitted = 0
 
     /// - Parameter symbolCount: the desk's symbols; state is kept for each.
     public init(id: AgentID, symbolCount: Int, parameters: AnalystParameters = AnalystParameters()) {

@@ -42,13 +42,13 @@
 public final class AskBoard {
     public let capacity: Int
     @exclusivity(unchecked) var pending: [Question]
-    @exclusivity(unchecked) public private(set) var pendingCount = 0
+    @exclusivity(unchecked) public internal(set) var pendingCount = 0
     @exclusivity(unchecked) var nextID: UInt64 = 1
-    @exclusivity(unchecked) public private(set) var asked = 0
-    @exclusivity(unchecked) public private(set) var answered = 0
-    @exclusivity(unchecked) public private(set) var timedOut = 0
+    @exclusivity(unchecked) public internal(set) var asked = 0
+    @exclusivity(unchecked) public internal(set) var answered = 0
+    @exclusivity(unchecked) public internal(set) var timedOut = 0
     /// Asks refused because the board was full.
-    @exclusivity(unchecked) public private(set) var refused = 0
+    @exclusivity(unchecked) public internal(set) var refused = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -26,10 +26,10 @@ public final class CollectiveMemory {
     public let minScale: Double
     public let maxScale: Double
     @exclusivity(unchecked) var cells: [MemoryCell]
-    @exclusivity(unchecked) public private(set) var recorded = 0
-    @exclusivity(unchecked) public private(set) var consulted = 0
+    @exclusivity(unchecked) public internal(set) var recorded = 0
+    @exclusivity(unchecked) public internal(set) var consulted = 0
     /// Consultations that changed a confidence.
-    @exclusivity(unchecked) public private(set) var adjusted = 0
+    @exclusivity(unchecked) public internal(set) var adjusted = 0
 
     public init(minTrades: Int = 3, minScale: Double = 0.5, maxScale: Double = 1.5) {
         self.minTrades = max(0, minTrades)

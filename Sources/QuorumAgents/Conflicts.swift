@@ -30,9 +30,9 @@ public final class ConflictResolver {
     /// Confidence margin a challenger needs under `.confidenceWeighted` (default 0.2).
     public let overrideMargin: Double
     /// Conflicts settled, per policy used (index = raw value).
-    @exclusivity(unchecked) public private(set) var conflicts = 0
-    @exclusivity(unchecked) public private(set) var incumbentWins = 0
-    @exclusivity(unchecked) public private(set) var challengerWins = 0
+    @exclusivity(unchecked) public internal(set) var conflicts = 0
+    @exclusivity(unchecked) public internal(set) var incumbentWins = 0
+    @exclusivity(unchecked) public internal(set) var challengerWins = 0
 
     public init(policy: ConflictPolicy = .confidenceWeighted, overrideMargin: Double = 0.2) {
         self.policy = policy

@@ -54,9 +54,9 @@ public final class ConsensusBook {
     @exclusivity(unchecked) var approved: [Bool]
     @exclusivity(unchecked) var performance: [Double]
     @exclusivity(unchecked) var nextDecision: UInt64 = 1
-    @exclusivity(unchecked) public private(set) var tallies = 0
-    @exclusivity(unchecked) public private(set) var approvals = 0
-    @exclusivity(unchecked) public private(set) var vetoes = 0
+    @exclusivity(unchecked) public internal(set) var tallies = 0
+    @exclusivity(unchecked) public internal(set) var approvals = 0
+    @exclusivity(unchecked) public internal(set) var vetoes = 0
 
     public init(symbolCount: Int, agentCount: Int, parameters: ConsensusParameters = ConsensusParameters()) {
         self.parameters = parameters

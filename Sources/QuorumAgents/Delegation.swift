@@ -92,7 +92,7 @@ public final class DelegationBoard {
     public let capacity: Int
     let symbolCount: Int
     @exclusivity(unchecked) var tasks: [DelegatedTask]
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) public internal(set) var count = 0
     @exclusivity(unchecked) var nextID: UInt64 = 1
     /// Signed units each delegator holds through its setups, [agent × symbols + symbol].
     @exclusivity(unchecked) var held: [Int64]
@@ -100,7 +100,7 @@ public final class DelegationBoard {
     let policies: [DelegationPolicy?]
     /// Whether any analyst delegates by policy (else collecting setups is one branch).
     let anyPolicy: Bool
-    @exclusivity(unchecked) public private(set) var delegated = 0
+    @exclusivity(unchecked) public internal(set) var delegated = 0
     /// Setups refused: board full, invalid, or not normal mode.
     @exclusivity(unchecked) public internal(set) var refused = 0
     /// Outcomes by `DelegationStatus` raw value.

@@ -72,12 +72,12 @@ public final class Desk {
     public let records: DeskRecordBuffer
     @exclusivity(unchecked) var orders: [ChildOrder]
     @exclusivity(unchecked) public internal(set) var orderCount = 0  // internal(set): Desk+Delegation.swift sends too
-    @exclusivity(unchecked) public private(set) var cancelAllRequested = false
+    @exclusivity(unchecked) public internal(set) var cancelAllRequested = false
     @exclusivity(unchecked) public internal(set) var counters = DeskCounters()
     /// normal → degraded → emergency: the most severe of the risk breakers, the quarantine
     /// state and the supervisor's risk-off.
-    @exclusivity(unchecked) public private(set) var mode = EngineMode.normal
-    @exclusivity(unchecked) public private(set) var riskOff = false
+    @exclusivity(unchecked) public internal(set) var mode = EngineMode.normal
+    @exclusivity(unchecked) public internal(set) var riskOff = false
 
     let locateToSymbol: [Int16]
     let teamOfSymbol: [Int]

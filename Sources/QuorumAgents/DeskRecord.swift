@@ -116,9 +116,9 @@
 public final class DeskRecordBuffer {
     public let capacity: Int
     @exclusivity(unchecked) var storage: [DeskRecord]
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) public internal(set) var count = 0
     /// Records lost because the buffer was full (since init).
-    @exclusivity(unchecked) public private(set) var dropped = 0
+    @exclusivity(unchecked) public internal(set) var dropped = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -18,10 +18,10 @@ public final class FailureIsolation {
     /// Whether the desk calls the agent: false for quarantined agents and idle backups.
     @exclusivity(unchecked) var active: [Bool]
     @exclusivity(unchecked) var backup: [Int]
-    @exclusivity(unchecked) public private(set) var quarantinedCount = 0
-    @exclusivity(unchecked) public private(set) var invalidMessages = 0
-    @exclusivity(unchecked) public private(set) var overruns = 0
-    @exclusivity(unchecked) public private(set) var backupsActivated = 0
+    @exclusivity(unchecked) public internal(set) var quarantinedCount = 0
+    @exclusivity(unchecked) public internal(set) var invalidMessages = 0
+    @exclusivity(unchecked) public internal(set) var overruns = 0
+    @exclusivity(unchecked) public internal(set) var backupsActivated = 0
 
     /// - Parameters:
     ///   - backupOf: for each agent, the agent it stands in for, or nil; backups start idle.

@@ -6,7 +6,7 @@ import QuorumBook
     public let period: Int
     public let alpha: Double
     public private(set) var value: Double = 0
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     public init(period: Int) {
         self.period = max(1, period)
@@ -97,8 +97,8 @@ public struct RollingMoments: Sendable {
     public let window: Int
     var ring: [Double]
     var head = 0
-    public private(set) var count = 0
-    public private(set) var mean = 0.0
+    public internal(set) var count = 0
+    public internal(set) var mean = 0.0
     var m2 = 0.0
 
     public init(window: Int) {
@@ -137,7 +137,7 @@ public struct RollingVWAP: Sendable {
     var notional: [Int64]
     var quantity: [Int64]
     var head = 0
-    public private(set) var count = 0
+    public internal(set) var count = 0
     var sumNotional: Int64 = 0
     var sumQuantity: Int64 = 0
 
@@ -180,7 +180,7 @@ public struct RollingExtremes: Sendable {
     var minSeq: [Int]
     var minVal: [Double]
     var minHead = 0, minCount = 0
-    public private(set) var seen = 0
+    public internal(set) var seen = 0
 
     public init(window: Int) {
         self.window = max(1, window)

@@ -28,7 +28,7 @@ public final class RegimeAgent: Agent {
     @exclusivity(unchecked) var drift: [Double]
     @exclusivity(unchecked) var seen: [Int]
     @exclusivity(unchecked) var regimes: [Regime]
-    @exclusivity(unchecked) public private(set) var changes = 0
+    @exclusivity(unchecked) public internal(set) var changes = 0
 
     public init(id: AgentID, symbolCount: Int, parameters: RegimeParameters = RegimeParameters()) {
         self.id = id

@@ -50,9 +50,9 @@ public final class Scratchpad {
     let mask: UInt64
     @exclusivity(unchecked) var ring: [ScratchpadEntry]
     /// Entries published so far (the next sequence number).
-    @exclusivity(unchecked) public private(set) var published: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var published: UInt64 = 0
     /// Entries published per kind (index = `ScratchpadKind.rawValue`).
-    @exclusivity(unchecked) public private(set) var publishedByKind: [UInt64] = Array(repeating: 0, count: ScratchpadKind.allCases.count)
+    @exclusivity(unchecked) public internal(set) var publishedByKind: [UInt64] = Array(repeating: 0, count: ScratchpadKind.allCases.count)
 
     /// - Parameter capacity: rounded up to a power of two, at least 2.
     public init(capacity: Int) {

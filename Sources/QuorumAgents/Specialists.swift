@@ -12,7 +12,7 @@ public final class CorrelationAgent {
     /// Questions answered per desk step at most; the rest wait (and may time out).
     public let answersPerStep: Int
     @exclusivity(unchecked) var answeredThisStep = 0
-    @exclusivity(unchecked) public private(set) var answered = 0
+    @exclusivity(unchecked) public internal(set) var answered = 0
 
     public init(id: AgentID, risk: PortfolioRisk, answersPerStep: Int = 4) {
         self.id = id
@@ -82,7 +82,7 @@ public final class PortfolioAgent {
     public let id: AgentID
     public var role: Role { .portfolio }
     public let parameters: PortfolioParameters
-    @exclusivity(unchecked) public private(set) var targetsSet = 0
+    @exclusivity(unchecked) public internal(set) var targetsSet = 0
 
     public init(id: AgentID, parameters: PortfolioParameters = PortfolioParameters()) {
         self.id = id
@@ -163,10 +163,10 @@ public final class ExecutionAgent {
     @exclusivity(unchecked) var plans: [ExecutionPlan]
     @exclusivity(unchecked) var marketVolume: [Int64]
     @exclusivity(unchecked) var nextOrderID: UInt64 = 1
-    @exclusivity(unchecked) public private(set) var childrenSent = 0
-    @exclusivity(unchecked) public private(set) var filledQuantity: Int64 = 0
+    @exclusivity(unchecked) public internal(set) var childrenSent = 0
+    @exclusivity(unchecked) public internal(set) var filledQuantity: Int64 = 0
     /// Σ shortfall of all fills (currency).
-    @exclusivity(unchecked) public private(set) var totalShortfall = 0.0
+    @exclusivity(unchecked) public internal(set) var totalShortfall = 0.0
 
     public init(id: AgentID, symbolCount: Int, parameters: ExecutionParameters = ExecutionParameters()) {
         self.id = id
@@ -315,9 +315,9 @@ public final class RiskAgent {
     /// The engine's sampling clock period (event-time ns).
     public let clockNanos: UInt64
     @exclusivity(unchecked) var nextClock: UInt64 = 0
-    @exclusivity(unchecked) public private(set) var approvals = 0
-    @exclusivity(unchecked) public private(set) var resizes = 0
-    @exclusivity(unchecked) public private(set) var vetoes = 0
+    @exclusivity(unchecked) public internal(set) var approvals = 0
+    @exclusivity(unchecked) public internal(set) var resizes = 0
+    @exclusivity(unchecked) public internal(set) var vetoes = 0
 
     public init(id: AgentID, engine: RiskEngine, clockNanos: UInt64 = 1_000_000_000) {
         self.id = id

@@ -21,10 +21,10 @@ public final class Supervisor: Agent {
     let symbolCount: Int
     @exclusivity(unchecked) var volatile: [Bool]
     @exclusivity(unchecked) var volatileCount = 0
-    @exclusivity(unchecked) public private(set) var riskOff = false
+    @exclusivity(unchecked) public internal(set) var riskOff = false
     @exclusivity(unchecked) var pending: [Directive]
     @exclusivity(unchecked) var pendingCount = 0
-    @exclusivity(unchecked) public private(set) var issued = 0
+    @exclusivity(unchecked) public internal(set) var issued = 0
 
     public init(id: AgentID, symbolCount: Int, parameters: SupervisorParameters = SupervisorParameters()) {
         self.id = id
@@ -85,7 +85,7 @@ public final class TeamLead {
     @exclusivity(unchecked) public internal(set) var flatten = false
     /// 1 − the current exposure cut.
     @exclusivity(unchecked) public internal(set) var scale = 1.0
-    @exclusivity(unchecked) public private(set) var capped = 0
+    @exclusivity(unchecked) public internal(set) var capped = 0
 
     public init(id: AgentID, team: TeamID, grossBudget: Double, symbolCount: Int) {
         self.id = id; self.team = team; self.grossBudget = grossBudget; self.symbolCount = max(1, symbolCount)

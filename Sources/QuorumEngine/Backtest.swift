@@ -427,6 +427,9 @@ public enum CoordinatorReplay {
         public var firstMismatch: (sequence: UInt64, expected: UInt64, actual: UInt64)?
         public var mismatches = 0
         public var lastSequence: UInt64 = 0
+        /// The snapshot replay started from (nil = the first record), and those passed over.
+        public var snapshotSequence: UInt64?
+        public var snapshotsRejected: [String] = []
         /// Wall-clock seconds from opening the journal to the verified state.
         public var seconds = 0.0
     }
@@ -450,15 +453,16 @@ public enum CoordinatorReplay {
         }
         func stateHash() -> UInt64 { coordinator.stateHash() }
         mutating func restore(snapshot: [UInt8], sequence: UInt64) throws {
-            throw BacktestError.journal("coordinator snapshots are not supported yet")
+            try coordinator.restoreState(snapshot)
         }
     }
 
     /// Reads the session record, rebuilds the desk, replays every input and checks every
-    /// checkpoint.
+    /// checkpoint; with `fromSnapshot`, starts instead from the newest snapshot that restores
+    /// to the hash it recorded and replays the records after it.
     /// - Throws: `BacktestError` for a journal that is not a coordinator journal, is damaged,
     ///   or holds an undecodable input.
-    public static func run(directory: String) throws(BacktestError) -> Result {
+    public static func run(directory: String, fromSnapshot: Bool = false) throws(BacktestError) -> Result {
         let start = _monotonicSeconds()
         var setupText: String?
         do {
@@ -472,11 +476,24 @@ public enum CoordinatorReplay {
         }
         guard let setupText else { throw .notACoordinatorJournal(directory) }
         let setup = try BacktestSetup.decode(setupText)
-        let coordinator = Coordinator(desk: try setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
-                                      sampleNanos: setup.sampleNanos)
+        let first = try setup.makeDesk()
+        var from = _SnapshotStart(coordinator: Coordinator(desk: first, journal: nil, checkpointEvery: setup.checkpointEvery,
+                                                            sampleNanos: setup.sampleNanos))
+        if fromSnapshot {
+            do {
+                from = try _SnapshotStart.newest(directory: directory, atOrBefore: .max) {
+                    // The setup made one desk above, so it makes more.
+                    Coordinator(desk: try! setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
+                                sampleNanos: setup.sampleNanos)
+                }
+            } catch {
+                throw .journal("\(directory): \(error)")
+            }
+        }
+        let coordinator = from.coordinator
         var replayer = Replayer(coordinator: coordinator)
         let r: JournalReplayResult
-        do { r = try JournalReplay.run(directory: directory, into: &replayer, useSnapshot: false) } catch {
+        do { r = try JournalReplay.run(directory: directory, into: &replayer, after: from.snapshot?.sequence) } catch {
             throw .journal("\(directory): \(error)")
         }
         if let e = replayer.error { throw .badRecord(e) }
@@ -488,6 +505,8 @@ public enum CoordinatorReplay {
         result.mismatches = r.checkpointMismatches.count
         result.firstMismatch = r.checkpointMismatches.first
         result.lastSequence = r.lastSequence
+        result.snapshotSequence = from.snapshot?.sequence
+        result.snapshotsRejected = from.rejected
         result.seconds = _monotonicSeconds() - start
         return result
     }

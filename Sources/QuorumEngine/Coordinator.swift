@@ -102,20 +102,24 @@ public final class Coordinator {
     @exclusivity(unchecked) var sink: CoordinatorJournalSink?
     let scratch: UnsafeMutableRawPointer
 
-    @exclusivity(unchecked) public private(set) var symbols: [SymbolBook]
-    @exclusivity(unchecked) public private(set) var counters = CoordinatorCounters()
+    @exclusivity(unchecked) public internal(set) var symbols: [SymbolBook]
+    @exclusivity(unchecked) public internal(set) var counters = CoordinatorCounters()
     /// Realised P&L attributed to agents (currency): a closed round trip's P&L split evenly
     /// between the analysts whose signals opened it.
-    @exclusivity(unchecked) public private(set) var agentPnL: [Double]
-    @exclusivity(unchecked) public private(set) var agentTrips: [Int]
+    @exclusivity(unchecked) public internal(set) var agentPnL: [Double]
+    @exclusivity(unchecked) public internal(set) var agentTrips: [Int]
     /// Total P&L (currency) at each sample time, in event order.
-    @exclusivity(unchecked) public private(set) var pnlSeries: [Double]
-    @exclusivity(unchecked) public private(set) var cancelAllRequested = false
+    @exclusivity(unchecked) public internal(set) var pnlSeries: [Double]
+    @exclusivity(unchecked) public internal(set) var cancelAllRequested = false
     /// FNV-1a over every desk record emitted so far.
-    @exclusivity(unchecked) public private(set) var recordHash = DeskRecord.fnvOffset
+    @exclusivity(unchecked) public internal(set) var recordHash = DeskRecord.fnvOffset
     /// Sequence of the last record journaled (0 without a journal).
     @exclusivity(unchecked) public private(set) var lastSequence: UInt64 = 0
-    @exclusivity(unchecked) public private(set) var lastTime: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var lastTime: UInt64 = 0
+    /// The feed sequence of the last market update consumed (where a restart resumes the feed).
+    @exclusivity(unchecked) public internal(set) var lastMarketSequence: UInt64 = 0
+    /// The last directive consumed (a live run's clean stop journals its halts last).
+    @exclusivity(unchecked) public internal(set) var lastDirective: Directive?
 
     @exclusivity(unchecked) var open: [OpenOrder]
     @exclusivity(unchecked) var outbox: [ChildOrder]
@@ -128,7 +132,7 @@ public final class Coordinator {
     /// Whether `nextOutgoing()` is fed (false for replay, where nobody answers orders).
     @exclusivity(unchecked) var collectsOutgoing: Bool
     /// Orders dropped from a full outbox before the driver read them.
-    @exclusivity(unchecked) public private(set) var outboxOverflow = 0
+    @exclusivity(unchecked) public internal(set) var outboxOverflow = 0
 
     /// - Parameters:
     ///   - desk: a fresh desk (the coordinator owns its inputs from now on).
@@ -227,12 +231,13 @@ public final class Coordinator {
         switch input {
         case .market(let u):
             counters.marketInputs &+= 1
+            lastMarketSequence = u.sequence
             if let s = desk.symbol(locate: u.locate.rawValue), !u.bestBid.isEmpty, !u.bestAsk.isEmpty {
                 symbols[s.index].midHalfTicks = Int64(u.bestBid.price.rawValue) + Int64(u.bestAsk.price.rawValue)
             }
         case .fill(let f): counters.fillInputs &+= 1; applyFill(f)
         case let .orderClosed(_, id, _, _): counters.closeInputs &+= 1; close(id)
-        case .directive: counters.directiveInputs &+= 1
+        case .directive(let d): counters.directiveInputs &+= 1; lastDirective = d
         case .overrun: counters.overrunInputs &+= 1
         }
         desk.step(input)
@@ -259,6 +264,7 @@ public final class Coordinator {
         }
         counters.inputs &+= 1
         counters.marketInputs &+= 1
+        lastMarketSequence = u.sequence
         if let s = desk.symbol(locate: u.locate.rawValue), !u.bestBid.isEmpty, !u.bestAsk.isEmpty {
             symbols[s.index].midHalfTicks = Int64(u.bestBid.price.rawValue) + Int64(u.bestAsk.price.rawValue)
         }

@@ -135,6 +135,16 @@ public final class LiveDeskLoop: Loop {
     public private(set) var overrunsReported = 0
     /// `.report` events that were not execution reports (none is expected).
     public private(set) var reportsIgnored = 0
+    /// Where snapshots go (nil: none are made), and the inputs between them: in a turn that
+    /// found no work once that many inputs were consumed since the last one (or in any turn
+    /// once four times as many were), the coordinator's state image is made here and handed
+    /// to the writer thread.
+    var snapshots: SnapshotWriterThread?
+    var snapshotEvery = 0
+    var inputsAtSnapshot = 0
+    /// Snapshots handed to the writer, and the longest time one took to make (ns).
+    public private(set) var snapshotsTaken = 0
+    public private(set) var snapshotMaxNanos: UInt64 = 0
 
     init(coordinator: Coordinator, market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
          orders: SPSCRing<LiveOrderCommand>, status: SeqLock<LiveDeskStatus>, pendingCapacity: Int) {
@@ -223,7 +233,32 @@ public final class LiveDeskLoop: Loop {
         work &+= n
         turns &+= 1
         if work == 0 || turns & 255 == 0 { maybePublish() }
+        if snapshots != nil && !draining { maybeSnapshot(idle: work == 0) }
         return work
+    }
+
+    /// Makes a snapshot when one is due and the writer is free (see `snapshots`).
+    func maybeSnapshot(idle: Bool) {
+        let since = coordinator.counters.inputs - inputsAtSnapshot
+        guard since >= snapshotEvery && (idle || since >= 4 * snapshotEvery) else { return }
+        _ = snapshot()
+    }
+
+    /// Hands the coordinator's state image to the writer thread now, if it is free.
+    /// - Returns: whether one was handed over.
+    @discardableResult
+    func snapshot() -> Bool {
+        guard let w = snapshots, w.isIdle else { return false }
+        let start = NetClock.now()
+        guard let blob = coordinator.stateImage(reusing: w.takeBuffer()) else {
+            snapshots = nil  // a custom agent cannot write its state: no snapshots this run
+            return false
+        }
+        w.offer(sequence: coordinator.lastSequence, stateHash: coordinator.stateHash(), blob: blob)
+        inputsAtSnapshot = coordinator.counters.inputs
+        snapshotsTaken &+= 1
+        snapshotMaxNanos = Swift.max(snapshotMaxNanos, NetClock.now() &- start)
+        return true
     }
 
     /// Takes up to `limit` updates off the ring into `latest` (newest per symbol, with the

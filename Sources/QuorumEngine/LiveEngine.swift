@@ -105,6 +105,8 @@ public struct LiveRun: Sendable {
     public var updatesConflated: UInt64 = 0
     /// Tick-to-trade stage by stage (`LiveNetLoop.stages`).
     public var stages: [LiveLatencyStage] = []
+    /// What the snapshot writer did (nil: snapshots off).
+    public var snapshots: String?
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
 }
@@ -153,6 +155,9 @@ public final class LiveEngine: @unchecked Sendable {
         /// for optimised builds, and an unoptimised one overruns them all.
         public var agentTimingEvery = 0
         public var overrunConfirmations = 3
+        /// Coordinator inputs between snapshots written beside the journal (and one more at a
+        /// clean stop), so a restart replays only what came after the newest; 0: none.
+        public var snapshotEvery = 0
         public init() {}
     }
 
@@ -233,6 +238,11 @@ public final class LiveEngine: @unchecked Sendable {
             coordinator.desk.stopwatch = { NetClock.now() }
             deskLoop.overrunConfirmations = Swift.max(1, options.overrunConfirmations)
         }
+        if options.snapshotEvery > 0 {
+            deskLoop.snapshots = SnapshotWriterThread(directory: journal.writer.directory)
+            deskLoop.snapshotEvery = options.snapshotEvery
+            deskLoop.inputsAtSnapshot = coordinator.counters.inputs
+        }
         journalLoop = LiveJournalLoop(writer: journal.writer)
         do {
             runners = try plan.makeRunners([.net: netLoop, .agents: LiveAgentsLoop(), .coordinator: deskLoop,
@@ -249,6 +259,7 @@ public final class LiveEngine: @unchecked Sendable {
     @discardableResult
     public func start() throws(LiveError) -> SocketAddress {
         guard !started else { throw .setup("already started") }
+        deskLoop.snapshots?.start()
         for (i, runner) in runners.enumerated() {
             do { try runner.start() } catch {
                 for r in runners[0..<i] { r.stop() }
@@ -348,6 +359,17 @@ public final class LiveEngine: @unchecked Sendable {
         coordinator.checkpoint()
         journal.drainsInline = true
         do { try journal.writer.loop.drainAndSync() } catch { throw .journal("\(journal.writer.directory): \(error)") }
+        // The state at the clean stop, so the next start replays nothing; the thread writes
+        // it (and anything pending) before it ends.
+        var snapshotLine: String?
+        if let w = deskLoop.snapshots {
+            while !w.isIdle { usleep(1_000) }
+            deskLoop.snapshot()
+            w.stop()
+            snapshotLine = "snapshots: \(w.written) written" + (w.lastSequence.map { ", the last at sequence \($0)" } ?? "")
+                + ", longest to make \(deskLoop.snapshotMaxNanos / 1_000) µs"
+                + (w.failures > 0 ? "; \(w.failures) failed: \(w.lastError ?? "?")" : "")
+        }
         deskLoop.publishStatus()
         netLoop.publishStatus()
         var report = TradingReport(coordinator: coordinator, setup: setup)
@@ -360,6 +382,7 @@ public final class LiveEngine: @unchecked Sendable {
                        drained: drained, openOrders: coordinator.openOrderCount, withheldOrders: deskLoop.withheld, stateHash: coordinator.stateHash())
         run.updatesConflated = deskLoop.updatesConflated
         run.stages = netLoop.stages
+        run.snapshots = snapshotLine
         return run
     }
 }
@@ -389,6 +412,7 @@ extension LiveEngine.Options {
         }
         threads = config.threads
         rings = config.rings
+        snapshotEvery = l.snapshotEvery
         self.journalDirectory = journalDirectory
     }
 }

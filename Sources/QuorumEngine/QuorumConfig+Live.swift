@@ -25,6 +25,10 @@ extension QuorumConfig {
         public var maxSymbols = 8
         public var capital = 1_000_000.0
         public var checkpointEvery = 10_000
+        /// Inputs between snapshots of the coordinator's state beside the journal (and one at
+        /// a clean stop): a restart restores the newest and replays only the records after it.
+        /// 0: no snapshots (a restart replays the whole journal).
+        public var snapshotEvery = 100_000
         /// A working order older than this is cancelled (passive orders; IOC ones close at once).
         public var orderTTLMilliseconds = 250
         /// Wait between FIX connection attempts.
@@ -81,6 +85,7 @@ extension QuorumConfig {
         live.capital = try t.double("capital", default: d.capital)
         if !(live.capital > 0) { throw t.error("capital", expected: "a positive amount", found: "\(live.capital)") }
         live.checkpointEvery = try t.int("checkpoint_every", default: d.checkpointEvery, range: 1...100_000_000)
+        live.snapshotEvery = try t.int("snapshot_every", default: d.snapshotEvery, range: 0...1_000_000_000)
         live.orderTTLMilliseconds = try t.int("order_ttl_ms", default: d.orderTTLMilliseconds, range: 1...3_600_000)
         live.reconnectMilliseconds = try t.int("reconnect_ms", default: d.reconnectMilliseconds, range: 1...600_000)
         if var s = try t.table("simulator") {
@@ -116,6 +121,7 @@ extension QuorumConfig {
             max_symbols = \(l.maxSymbols)
             capital = \(l.capital)
             checkpoint_every = \(l.checkpointEvery)
+            snapshot_every = \(l.snapshotEvery)
             order_ttl_ms = \(l.orderTTLMilliseconds)
             reconnect_ms = \(l.reconnectMilliseconds)
 

@@ -8,10 +8,10 @@ import QuorumJournal
 // and hands back a live coordinator whose next input continues the same sequence. What the
 // venue did meanwhile is `OrderReconciler`'s part.
 //
-// Snapshots: none yet. A coordinator snapshot would have to serialise the whole desk (agent
-// indicators, consensus weights, memory, breakers, the risk engine), which lives in
-// QuorumAgents/QuorumRisk; until those types can write their state, recovery replays from
-// the first record (`RecoverySummary.snapshotSequence` is always nil).
+// Snapshots: the live engine writes the coordinator's state image (Coordinator+State.swift)
+// beside the segments after a checkpoint; recovery restores the newest one the journal
+// reaches, checks it against the hash it recorded, and replays only the records after it.
+// A snapshot that fails any check is passed over (and reported), never trusted.
 
 /// Why a journal could not be recovered. Each case names what was wrong and where.
 public enum RecoveryError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -51,8 +51,11 @@ public struct RecoverySummary: Sendable, Equatable, CustomStringConvertible {
     public var inputsReplayed = 0
     /// Checkpoint records met and matched (a mismatch is an error, not a count).
     public var checkpointsVerified = 0
-    /// The snapshot replay started from; nil = from the first record (no snapshots yet).
+    /// The snapshot replay started from; nil = from the first record.
     public var snapshotSequence: UInt64?
+    /// Snapshots passed over (past the journal's end, damaged, or not restoring to their
+    /// recorded hash), each with why.
+    public var snapshotsRejected: [String] = []
     /// The torn tail the writer cut off when it opened, if any.
     public var truncatedTail: JournalTornTail?
     /// The checkpoint that fell due on the last input but never reached the journal, written now.
@@ -70,7 +73,9 @@ public struct RecoverySummary: Sendable, Equatable, CustomStringConvertible {
     public var stateHash: UInt64 = 0
 
     public var description: String {
-        var s = "recovered \(directory): sequence \(sequenceReached), \(inputsReplayed) inputs replayed, "
+        var s = "recovered \(directory): sequence \(sequenceReached), "
+        if let snap = snapshotSequence { s += "from the snapshot at sequence \(snap), " }
+        s += "\(inputsReplayed) inputs replayed, "
         s += "\(checkpointsVerified) checkpoints verified, \(openOrders.count) open orders to reconcile"
         if let t = truncatedTail { s += "; torn tail cut at sequence \(t.sequence) (\(t.discardedBytes) bytes)" }
         return s
@@ -198,11 +203,25 @@ public enum CoordinatorRecovery {
         } catch {
             throw .badSetup("\(error)")
         }
-        let coordinator = Coordinator(desk: desk, journal: nil, checkpointEvery: setup.checkpointEvery,
-                                      sampleNanos: setup.sampleNanos)
+        // The newest snapshot the journal reaches (one past the journal's end, or one whose
+        // blob does not restore to its recorded hash, is passed over), else the first record.
+        var fresh: Desk? = desk
+        let start: _SnapshotStart
+        do {
+            start = try _SnapshotStart.newest(directory: directory, atOrBefore: writer.nextSequence - 1) {
+                let d: Desk
+                if let f = fresh { d = f; fresh = nil } else { d = try! setup.makeDesk() }  // made once above: cannot fail now
+                return Coordinator(desk: d, journal: nil, checkpointEvery: setup.checkpointEvery, sampleNanos: setup.sampleNanos)
+            }
+        } catch {
+            throw .journal(directory: directory, reason: "\(error)")
+        }
+        let coordinator = start.coordinator
+        summary.snapshotSequence = start.snapshot?.sequence
+        summary.snapshotsRejected = start.rejected
         var replayer = _RecoveryReplayer(coordinator: coordinator)
         let result: JournalReplayResult
-        do { result = try JournalReplay.run(directory: directory, into: &replayer, useSnapshot: false) } catch {
+        do { result = try JournalReplay.run(directory: directory, into: &replayer, after: start.snapshot?.sequence) } catch {
             throw .journal(directory: directory, reason: "\(error)")
         }
         if let e = replayer.error { throw .badRecord(e) }
@@ -222,32 +241,31 @@ public enum CoordinatorRecovery {
             summary.rewroteCheckpoint = true
         }
         summary.sequenceReached = result.lastSequence
-        summary.inputsReplayed = inputs
+        summary.inputsReplayed = replayer.inputs
         summary.checkpointsVerified = result.checkpointsChecked
         summary.openOrders = (0..<coordinator.openOrderCount).map(coordinator.openOrder)
-        summary.lastMarketSequence = replayer.lastMarketSequence
+        summary.lastMarketSequence = coordinator.lastMarketSequence
         summary.lastTime = coordinator.lastTime
-        summary.lastDirective = replayer.lastDirective
+        summary.lastDirective = coordinator.lastDirective
         summary.stateHash = coordinator.stateHash()
         return JournaledCoordinator(setup: setup, coordinator: coordinator, writer: writer, journal: sink, summary: summary)
     }
 }
 
-/// Replays coordinator inputs, remembering the feed position and where the last input was.
+/// Replays coordinator inputs, remembering where the last input was.
 struct _RecoveryReplayer: JournalReplayer {
     let coordinator: Coordinator
     var error: CoordinatorDecodeError?
-    var lastMarketSequence: UInt64 = 0
     var lastInputSequence: UInt64 = 0
-    var lastDirective: Directive?
+    /// Input records consumed.
+    var inputs = 0
 
     mutating func apply(_ record: JournalRecord) {
         guard error == nil else { return }
         do {
             guard let input = try CoordinatorCodec.decode(record) else { return }
-            if case .market(let u) = input { lastMarketSequence = u.sequence }
-            if case .directive(let d) = input { lastDirective = d }
             lastInputSequence = record.sequence
+            inputs += 1
             coordinator.consume(input)
         } catch {
             self.error = error
@@ -257,6 +275,6 @@ struct _RecoveryReplayer: JournalReplayer {
     func stateHash() -> UInt64 { coordinator.stateHash() }
 
     mutating func restore(snapshot: [UInt8], sequence: UInt64) throws {
-        throw RecoveryError.journal(directory: "", reason: "coordinator snapshots are not supported yet")
+        try coordinator.restoreState(snapshot)
     }
 }

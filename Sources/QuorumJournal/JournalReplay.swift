@@ -27,6 +27,8 @@ public enum JournalCheckpoint {
 /// What a replay found.
 public struct JournalReplayResult: Sendable {
     public var snapshotSequence: UInt64?
+    /// Whether the journal holds the snapshot's own record (replay after a snapshot needs it).
+    public var reachedSnapshot = false
     public var recordsApplied = 0
     public var checkpointsChecked = 0
     /// Checkpoints whose hash the replayed state did not match: (sequence, expected, got).
@@ -42,15 +44,29 @@ public enum JournalReplay {
     /// - Complexity: O(bytes after the snapshot).
     public static func run<R: JournalReplayer>(directory: String, into replayer: inout R,
                                                useSnapshot: Bool = true) throws -> JournalReplayResult {
-        var result = JournalReplayResult()
-        var from: UInt64 = 0
         if useSnapshot, let snap = try JournalSnapshots.newestValid(directory: directory).snapshot {
             try replayer.restore(snapshot: snap.blob, sequence: snap.sequence)
-            result.snapshotSequence = snap.sequence
-            from = snap.sequence + 1
+            return try run(directory: directory, into: &replayer, after: snap.sequence)
         }
+        return try run(directory: directory, into: &replayer, after: nil)
+    }
+
+    /// Replays the records after `snapshotSequence` (every record when nil) into `replayer`,
+    /// whose state the caller has already set to the state after it. Checks every checkpoint.
+    /// - Complexity: O(bytes after the snapshot).
+    public static func run<R: JournalReplayer>(directory: String, into replayer: inout R,
+                                               after snapshotSequence: UInt64?) throws -> JournalReplayResult {
+        var result = JournalReplayResult()
+        result.snapshotSequence = snapshotSequence
+        // From the snapshot's own record, which must be there: a snapshot past the journal's
+        // end (written before records it counted reached the disk) is no starting point.
+        let from = snapshotSequence ?? 0
         let reader = try JournalReader(directory: directory)
         let scan = reader.scan(from: from, checkAll: false) { record in
+            if let s = snapshotSequence, record.sequence <= s {
+                if record.sequence == s { result.reachedSnapshot = true; result.lastSequence = s }
+                return true
+            }
             if record.type == .checkpoint {
                 if let expected = JournalCheckpoint.stateHash(of: record) {
                     let actual = replayer.stateHash()
@@ -66,6 +82,10 @@ public enum JournalReplay {
         }
         result.scan = scan
         if let damage = scan.damage { throw JournalError.corrupt(damage) }
+        if let s = snapshotSequence, !result.reachedSnapshot {
+            throw JournalError.badSnapshot(path: directory + "/" + JournalFileNames.snapshot(s),
+                                           reason: "sequence \(s) is past the journal's last record")
+        }
         return result
     }
 }

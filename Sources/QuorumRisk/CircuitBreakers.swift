@@ -68,10 +68,10 @@ public struct BreakerConfig: Sendable, Equatable {
 public final class CircuitBreakers {
     public let config: BreakerConfig
     public let capital: Double
-    public private(set) var dayStartEquity: Double
-    public private(set) var peakEquity: Double
-    public private(set) var rejectedObservations = 0
-    private var statuses: (BreakerStatus, BreakerStatus, BreakerStatus, BreakerStatus)
+    public internal(set) var dayStartEquity: Double
+    public internal(set) var peakEquity: Double
+    public internal(set) var rejectedObservations = 0
+    var statuses: (BreakerStatus, BreakerStatus, BreakerStatus, BreakerStatus)
 
     /// - Throws: `RiskError.invalidConfig` for bad thresholds, capital or equity.
     public init(config: BreakerConfig = BreakerConfig(), capital: Double, equity: Double) throws(RiskError) {

@@ -37,9 +37,9 @@ public final class EWMACovariance {
     private let scratch: UnsafeMutablePointer<Double>
 
     /// Return vectors applied so far.
-    public private(set) var updates: Int = 0
+    public internal(set) var updates: Int = 0
     /// Return vectors refused because an entry was NaN, infinite or ≤ −1.
-    public private(set) var rejectedUpdates: Int = 0
+    public internal(set) var rejectedUpdates: Int = 0
 
     /// - Throws: `RiskError.invalidConfig` if λ is not in (0, 1) or `dimension` < 1.
     public init(dimension: Int, lambda: Double) throws(RiskError) {

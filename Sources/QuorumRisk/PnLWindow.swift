@@ -14,8 +14,8 @@ public final class PnLWindow {
     /// Sorting scratch so that the measures allocate nothing.
     let sorted: UnsafeMutablePointer<Double>
     var head = 0
-    public private(set) var count = 0
-    public private(set) var rejected = 0
+    public internal(set) var count = 0
+    public internal(set) var rejected = 0
 
     public init(capacity: Int) throws(RiskError) {
         guard capacity >= 2 && capacity <= 1_000_000 else {

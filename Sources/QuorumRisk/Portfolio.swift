@@ -30,11 +30,11 @@ public final class Portfolio {
     let sectorGross: UnsafeMutablePointer<Double>
     let teamGross: UnsafeMutablePointer<Double>
     /// Σ|posᵢ|·markᵢ. (Unchecked exclusivity: see `capital`.)
-    @exclusivity(unchecked) public private(set) var gross: Double = 0
+    @exclusivity(unchecked) public internal(set) var gross: Double = 0
     /// Σ posᵢ·markᵢ. (Unchecked exclusivity: see `capital`.)
-    @exclusivity(unchecked) public private(set) var net: Double = 0
+    @exclusivity(unchecked) public internal(set) var net: Double = 0
     /// Fills or marks refused (unknown instrument, non-positive price).
-    public private(set) var rejectedUpdates = 0
+    public internal(set) var rejectedUpdates = 0
 
     /// - Parameters:
     ///   - sectors: sector index of each instrument (`risk.dimension` entries, each ≥ 0).

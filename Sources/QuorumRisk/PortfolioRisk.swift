@@ -36,11 +36,11 @@ public final class PortfolioRisk {
     // itself. Safe because the type has one owner (the coordinator loop) and no method
     // holds an inout/modify access to it across a call that could read it.
     /// σₚ² = wᵀΣw, maintained incrementally.
-    @exclusivity(unchecked) public private(set) var variance: Double = 0
+    @exclusivity(unchecked) public internal(set) var variance: Double = 0
     /// rᵀw of the last applied return vector: the period's P&L on the exposures held.
-    public private(set) var lastPeriodPnL: Double = 0
+    public internal(set) var lastPeriodPnL: Double = 0
     /// Exposure updates refused (unknown index, non-finite value).
-    public private(set) var rejectedExposures: Int = 0
+    public internal(set) var rejectedExposures: Int = 0
 
     public init(config: RiskConfig) {
         self.config = config

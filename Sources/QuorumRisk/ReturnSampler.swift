@@ -26,11 +26,11 @@ public final class ReturnSampler {
     let lastMid: UnsafeMutablePointer<Double>
     let baseMid: UnsafeMutablePointer<Double>
     /// Clock ticks seen (including the first, which emits nothing).
-    public private(set) var ticks: Int = 0
+    public internal(set) var ticks: Int = 0
     /// Mid updates refused because the instrument index was out of range.
-    public private(set) var unknownInstrumentUpdates: Int = 0
+    public internal(set) var unknownInstrumentUpdates: Int = 0
     /// Mid updates refused because the price was NaN, ±∞, zero or negative.
-    public private(set) var invalidPriceUpdates: Int = 0
+    public internal(set) var invalidPriceUpdates: Int = 0
 
     /// - Throws: `RiskError.invalidConfig` if `dimension` is not in 1...4096.
     public init(dimension: Int) throws(RiskError) {

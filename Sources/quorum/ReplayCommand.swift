@@ -1,6 +1,7 @@
-// `quorum replay JOURNAL [--verify]`: rebuilds a backtest's state from its journal through a
-// fresh desk and prints the same report; with --verify, exit status 1 names the first
-// checkpoint whose hash did not match. Errors exit with status 2.
+// `quorum replay JOURNAL [--verify] [--from-snapshot]`: rebuilds a run's state from its journal
+// through a fresh desk and prints the same report; with --verify, exit status 1 names the first
+// checkpoint whose hash did not match. --from-snapshot starts from the newest snapshot that
+// restores to its recorded hash instead of the first record. Errors exit with status 2.
 
 import ArgumentParser
 import QuorumEngine
@@ -12,25 +13,34 @@ struct ReplayCommand: ParsableCommand {
         abstract: "Replay a coordinator journal, print the report, and check its checkpoints."
     )
 
-    @Argument(help: "Journal directory written by `quorum backtest`.")
+    @Argument(help: "Journal directory written by `quorum backtest` or `quorum run`.")
     var journal: String
     @Flag(name: .long, help: "Fail (exit 1) unless every checkpoint hash matched.")
     var verify = false
+    @Flag(name: .long, help: ArgumentHelp(
+        "Start from the newest snapshot (written by `quorum run`) instead of the first record.",
+        discussion: "The snapshot must restore to the state hash it recorded; the records after it are replayed and their checkpoints checked."))
+    var fromSnapshot = false
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
     func run() throws {
         let result: CoordinatorReplay.Result
         do {
-            result = try CoordinatorReplay.run(directory: journal)
+            result = try CoordinatorReplay.run(directory: journal, fromSnapshot: fromSnapshot)
         } catch {
             ProgressLine.writeStderr("quorum replay: \(error)\n")
             throw ExitCode(2)
         }
+        for why in result.snapshotsRejected { ProgressLine.writeStderr("quorum replay: snapshot passed over: \(why)\n") }
+        if fromSnapshot && result.snapshotSequence == nil {
+            ProgressLine.writeStderr("quorum replay: no usable snapshot in \(journal); replaying from the first record\n")
+        }
         if json {
             print(result.report.json)
         } else {
-            print("replayed \(result.recordsApplied) records to sequence \(result.lastSequence) in "
+            let from = result.snapshotSequence.map { "from the snapshot at sequence \($0), " } ?? ""
+            print("replayed \(from)\(result.recordsApplied) records to sequence \(result.lastSequence) in "
                   + "\(String(format: "%.3f", result.seconds)) s; "
                   + "\(result.checkpointsChecked) checkpoints checked, \(result.mismatches) mismatched\n")
             print(result.report.render(), terminator: "")

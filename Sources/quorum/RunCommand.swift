@@ -72,7 +72,10 @@ struct RunCommand: ParsableCommand {
             if CoordinatorRecovery.hasJournal(directory: dir) {
                 ProgressLine.writeStderr("recovering from the journal in \(dir)…\n")
                 let r = try LiveJournal.recover(directory: dir)
-                if let summary = r.coordinator.summary { print(summary.description) }
+                if let summary = r.coordinator.summary {
+                    print(summary.description)
+                    for why in summary.snapshotsRejected { print("  snapshot passed over: \(why)") }
+                }
                 recovered = r
             }
             if useSimulator {
@@ -194,6 +197,7 @@ struct RunCommand: ParsableCommand {
                 print("venue: \(sim.counters.clientOrders) orders, \(sim.counters.clientFills) fills (\(filled) shares), "
                       + "\(sim.counters.clientCancels) cancels, \(sim.counters.flowMessages) flow messages")
             }
+            if let line = result.snapshots { print(line) }
             let withheld = result.withheldOrders > 0 ? " (\(result.withheldOrders) the desk wanted while stopping were not sent)" : ""
             print("\(result.drained ? "drained: every order sent was closed" + withheld : "NOT drained: \(result.openOrders - result.withheldOrders) orders still working"); "
                   + "\(String(format: "%.1f", result.seconds)) s; journal \(result.journalDirectory) to sequence \(result.lastSequence) "

@@ -97,6 +97,7 @@ import Testing
             duration_seconds = 0
             max_symbols = 3
             checkpoint_every = 250
+            snapshot_every = 1000
 
             [live.simulator]
             symbols = 3
@@ -119,6 +120,7 @@ import Testing
         let arguments = ["run", "--config", config, "--journal", dir, "--duration", "30", "--time-agents", "0"]  // debug build
         var previous: UInt64 = 0
         // A fresh run and two restarts, each SIGKILLed at a seeded random point.
+        var restoredFromSnapshot = 0
         for (round, seed) in [UInt64(7), 23, 101].enumerated() {
             var rng = SplitMix(state: seed)
             let run = try RunProcess(binary: binary, arguments: arguments)
@@ -128,6 +130,7 @@ import Testing
                 #expect(s.sequence >= previous && s.sequence > 0, "seed \(seed)")
                 #expect(s.inputs >= 250 ? s.checkpoints >= 1 : true, "seed \(seed): \(s)")
                 #expect(run.text.contains("reconciling \(s.open) open orders"))
+                if run.text.contains(", from the snapshot at sequence ") { restoredFromSnapshot += 1 }
             } else {
                 #expect(Self.summary(in: run.text) == nil, "a fresh directory is not recovered")
             }
@@ -147,11 +150,15 @@ import Testing
         #expect(clean.text.contains("drained: every order sent was closed"), "\(clean.text)")
         let stopped = try Self.lastSequence(dir)
         #expect(stopped > previous)
+        // A clean stop leaves a snapshot of its final state (after its last checkpoint).
+        #expect(clean.text.contains(", the last at sequence \(stopped), "), "\(clean.text)")
         previous = stopped
         let run = try RunProcess(binary: binary, arguments: arguments)
         #expect(run.wait(for: "orders reconciled: "), "no reconciliation line: \(run.text)")
         let s = try #require(Self.summary(in: run.text), "no recovery line: \(run.text)")
-        #expect(s.sequence == previous && s.checkpoints >= 1, "a clean stop's journal is recovered whole")
+        // …from which the next start recovers without replaying an input.
+        #expect(s.sequence == previous && s.inputs == 0, "a clean stop's journal is recovered from its last snapshot")
+        #expect(run.text.contains(", from the snapshot at sequence \(stopped), "), "\(run.text)")
         #expect(run.text.contains("the previous run stopped cleanly: its stop's desk-wide halts are lifted"))
         usleep(2_500_000)
         #expect(run.end(with: SIGINT) == 0, "\(run.text)")
@@ -166,9 +173,17 @@ import Testing
         let last = try Self.lastSequence(dir)
         #expect(last > s.sequence, "the recovered run journaled nothing")
 
-        // The combined journal (three crashes and a clean stop) replays with every checkpoint matching.
+        // The combined journal (three crashes and a clean stop) replays with every checkpoint
+        // matching, and so does the part after its newest snapshot, to the same state.
         let replay = try CoordinatorReplay.run(directory: dir)
         #expect(replay.mismatches == 0 && replay.checkpointsChecked >= 5 && replay.lastSequence == last)
+        let fromSnapshot = try CoordinatorReplay.run(directory: dir, fromSnapshot: true)
+        #expect(fromSnapshot.snapshotSequence != nil && fromSnapshot.snapshotsRejected.isEmpty)
+        #expect(fromSnapshot.mismatches == 0 && fromSnapshot.lastSequence == last && fromSnapshot.report == replay.report)
+        // Each killed run lived ≥ 1 s at 30 000 messages/s, thousands of inputs: a restart finds
+        // a snapshot unless the newest was written past what the kill left of the journal and
+        // no older one exists (possible only for a run killed right after its first one).
+        #expect(restoredFromSnapshot >= 1, "no restart after a crash restored a snapshot")
         let verify = Process()
         verify.executableURL = URL(fileURLWithPath: binary)
         verify.arguments = ["replay", dir, "--verify"]
