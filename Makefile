@@ -35,7 +35,7 @@ demo: build
 	@echo "== Killed with SIGKILL after 15 s: a crash, no clean stop, no report."
 	-timeout -s KILL 15 $(QUORUM) run --config Config/demo.toml --duration 30 --journal $(DEMO_JOURNAL)
 	@echo
-	@echo "== Started again on the same journal for 10 s: it recovers (replay, checkpoints verified),"
+	@echo "== Started again on the same journal for 10 s: it recovers (newest snapshot, replay after it, checkpoints verified),"
 	@echo "== reconciles the orders open at the crash with the venue, trades on and stops cleanly."
 	$(QUORUM) run --config Config/demo.toml --duration 10 --journal $(DEMO_JOURNAL)
 	@echo
