@@ -50,7 +50,8 @@ struct ReplayCommand: ParsableCommand {
                                      + "0x\(String(m.expected, radix: 16)), replay reached 0x\(String(m.actual, radix: 16))\n")
             if verify { throw ExitCode(1) }
         } else if verify {
-            ProgressLine.writeStderr("verified: all \(result.checkpointsChecked) checkpoints match\n")
+            let from = result.snapshotSequence.map { "the snapshot at sequence \($0) restored to its recorded hash; " } ?? ""
+            ProgressLine.writeStderr("verified: \(from)all \(result.checkpointsChecked) checkpoints match\n")
         }
     }
 }
