@@ -657,7 +657,9 @@ public final class Desk {
         var t: Int64 = 0
         if dec.approved {
             let er = consensus.vote(s, consensus.stance(s).owner).expectedReturn
-            t = portfolio.target(direction: dec.direction, score: dec.score, expectedReturn: er, mid: m, volatility: vol)
+            let hedge = portfolio.parameters.sizing == .meanVariance ? correlatedNotional(i) : 0
+            t = portfolio.target(direction: dec.direction, score: dec.score, expectedReturn: er, mid: m, volatility: vol,
+                                 correlated: hedge)
         }
         switch mode {
         case .normal: break
@@ -711,6 +713,19 @@ public final class Desk {
     func volatility(_ s: SymbolID) -> Double {
         let v = covariance.volatility(s.index)
         return v > 0 ? v : regime.volatility(s)
+    }
+
+    /// Σ_{j≠i} (Σ_ij/Σ_ii)·w_j, with w_j = position × mid: how much of symbol i's risk the other
+    /// positions already carry, in currency of i (0 before the covariance has data for i).
+    /// - Complexity: O(symbols).
+    func correlatedNotional(_ i: Int) -> Double {
+        let vii = covariance.covariance(i, i)
+        guard vii > 0 else { return 0 }
+        var sum = 0.0
+        for j in 0..<symbolCount where j != i && position[j] != 0 {
+            sum += covariance.covariance(i, j) * Double(position[j]) * mid[j]
+        }
+        return sum / vii
     }
 
     /// Position and round-trip accounting; a return to flat is an outcome.

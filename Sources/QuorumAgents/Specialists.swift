@@ -54,7 +54,9 @@ public final class CorrelationAgent {
 @frozen public enum Sizing: UInt8, Sendable, BitwiseCopyable {
     /// |notional| = riskBudget/σ × consensus score.
     case volatilityTarget = 0
-    /// |notional| = |μ|/(γσ²) (mean-variance with the EWMA variance, correlations ignored).
+    /// Mean-variance on the EWMA covariance, one symbol at a time with the rest of the book
+    /// held: w_i = |μ_i|/(γΣ_ii) − Σ_{j≠i} (Σ_ij/Σ_ii)·w_j, the optimum of μ·w − γ/2·wᵀΣw in
+    /// w_i (repeated over the symbols as their signals come, these steps head for Σ⁻¹μ/γ).
     case meanVariance = 1
 }
 
@@ -93,16 +95,22 @@ public final class PortfolioAgent {
     public func vote(volatility: Double) -> Double { volatility > 0 ? 1 : 0.5 }
 
     /// The signed target quantity.
+    /// - Parameter correlated: mean-variance only: the notional (currency, signed) of this
+    ///   symbol's risk that the other positions already carry, Σ_{j≠i} (Σ_ij/Σ_ii)·w_j
+    ///   (`Desk.correlatedNotional`). A long book in a correlated symbol shrinks a long target;
+    ///   a target is never pushed past flat against the consensus direction.
     /// - Complexity: O(1).
     public func target(direction: Direction, score: Double, expectedReturn: Double, mid: Double,
-                       volatility: Double) -> Int64 {
+                       volatility: Double, correlated: Double = 0) -> Int64 {
         guard direction != .flat, mid > 0 else { return 0 }
         let p = parameters
         let sigma = volatility > 0 ? volatility : p.defaultVolatility
         var notional: Double
         switch p.sizing {
         case .volatilityTarget: notional = p.riskBudget / sigma * min(1, max(0, score))
-        case .meanVariance: notional = abs(expectedReturn) / (p.riskAversion * sigma * sigma) * p.riskBudget / 100
+        case .meanVariance:
+            notional = abs(expectedReturn) / (p.riskAversion * sigma * sigma) * p.riskBudget / 100
+                - Double(direction.sign) * correlated
         }
         notional = min(notional, p.maxNotional)
         guard notional.isFinite, notional > 0 else { return 0 }

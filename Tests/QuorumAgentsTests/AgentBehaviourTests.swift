@@ -197,4 +197,54 @@ struct AgentBehaviourTests {
         #expect(p.target(direction: .long, score: 1, expectedReturn: 0, mid: 33, volatility: 0.01) == 300)     // 303 → 300
         #expect(p.target(direction: .flat, score: 1, expectedReturn: 0, mid: 100, volatility: 0.01) == 0)
     }
+
+    @Test("portfolio: mean-variance takes off the risk correlated positions already carry, never past flat")
+    func portfolioMeanVariance() {
+        var pp = PortfolioParameters()
+        pp.sizing = .meanVariance; pp.riskBudget = 100_000; pp.riskAversion = 2; pp.maxNotional = 1e9
+        let p = PortfolioAgent(id: AgentID(2), parameters: pp)
+        // |μ|/(γσ²)·budget/100 = 0.001/(2·0.0001)·1000 = 5000 currency = 500 at mid 10.
+        func t(_ d: Direction, _ correlated: Double) -> Int64 {
+            p.target(direction: d, score: 1, expectedReturn: 0.001, mid: 10, volatility: 0.01, correlated: correlated)
+        }
+        #expect(t(.long, 0) == 500 && t(.short, 0) == -500)
+        #expect(t(.long, 2_000) == 300)    // a correlated long book already carries 2000 of it
+        #expect(t(.long, -2_000) == 700)   // an anti-correlated one hedges: room for more
+        #expect(t(.short, 2_000) == -700)  // a short here hedges the correlated long book
+        #expect(t(.long, 6_000) == 0)      // more than the optimum already: flat, not a flip
+    }
+
+    @Test("desk: the correlated notional is Σ_ij/Σ_ii·w_j over the other positions, from the risk engine's EWMA covariance")
+    func correlatedNotionalFollowsTheCovariance() throws {
+        for together in [true, false] {
+            let t = try makeDesk(symbols: 3, analysts: [scripted("a")]) { $0.portfolio.sizing = .meanVariance }
+            let desk = t.desk
+            var mids: [Double] = [100, 50, 80]
+            var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
+            for k in 1...80 {
+                rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let r = (Double(rng >> 11) / Double(1 << 53) - 0.5) * 0.004
+                mids[0] *= 1 + r
+                mids[1] *= together ? 1 + 0.5 * r : 1 - 0.5 * r
+                let noise = (Double((rng >> 20) & 0xFFFF) / 65_536 - 0.5) * 0.002
+                mids[2] *= 1 + noise
+                // The risk clock samples at the first update of each second: the unrelated
+                // symbol's, so symbols 0 and 1 always enter a sample from the same second.
+                for s in [2, 0, 1] {
+                    let ticks = UInt32((mids[s] * 10_000).rounded())
+                    desk.onMarket(quote(UInt16(s + 1), t: UInt64(k) * 1_000_000_000, bid: ticks - 50, ask: ticks + 50))
+                }
+            }
+            #expect(desk.correlatedNotional(1) == 0)  // no positions yet
+            desk.onFill(Fill(order: 1, symbol: SymbolID(0), direction: .long, quantity: 100,
+                             priceTicks: Int64((mids[0] * 10_000).rounded()), time: 81_000_000_000))
+            let cov = desk.covariance
+            try #require(cov.covariance(1, 1) > 0)
+            let expected = cov.covariance(1, 0) / cov.covariance(1, 1) * 100 * desk.mid[0]
+            #expect(abs(desk.correlatedNotional(1) - expected) <= 1e-9 * abs(expected))
+            // Symbol 1 moves with (or against) symbol 0 at half its size: β = Σ₁₀/Σ₁₁ ≈ ±2.
+            #expect(together ? expected > 10_000 : expected < -10_000, "β·w = \(expected)")
+            #expect(desk.correlatedNotional(0) == 0)  // its own position is not a hedge of itself
+        }
+    }
 }
