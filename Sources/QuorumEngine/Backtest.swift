@@ -284,6 +284,33 @@ public final class Backtest {
         return s
     }
 
+    /// The symbols of a coordinator journal used as a feed: its session's, unless the setup
+    /// names its locates or its roster names symbols (those of the session with these names).
+    /// - Throws: `.notACoordinatorJournal`, `.badSetup` for a session record this build cannot read.
+    public static func chooseSymbols(_ setup: BacktestSetup, journalFeed directory: String) throws(BacktestError) -> BacktestSetup {
+        var text: String?
+        do {
+            try JournalReader(directory: directory).forEach { r in
+                if r.type == .coordinatorSession { text = String(decoding: r.payload, as: UTF8.self) }
+                return false
+            }
+        } catch {
+            throw .journal("\(directory): \(error)")
+        }
+        guard let text else { throw .notACoordinatorJournal(directory) }
+        let recorded = try BacktestSetup.decode(text)
+        let nameOf = Dictionary(zip(recorded.locates, recorded.names), uniquingKeysWith: { a, _ in a })
+        var s = setup
+        let wanted = s.roster?.namedSymbols ?? []
+        if s.locates.isEmpty && !wanted.isEmpty {
+            s.locates = recorded.locates.filter { wanted.contains(nameOf[$0] ?? "") }
+        } else if s.locates.isEmpty {
+            s.locates = Array(recorded.locates.prefix(max(1, s.maxSymbols)))
+        }
+        s.names = s.locates.map { nameOf[$0] ?? "L\($0)" }
+        return s
+    }
+
     /// A fresh cursor for `process(_:_:)`: empty books, no messages seen.
     public func makeCursor() -> BacktestCursor { BacktestCursor(levelChanges: setup.levelChanges) }
 
@@ -311,6 +338,13 @@ public final class Backtest {
         guard let u = c.books.marketUpdate(c.tracker.locate, sequence: UInt64(c.messages), exchangeTime: Timestamp(t),
                                            receiveTime: t, changes: c.tracker.changes)
         else { return }
+        step(u, symbol: s, time: t)
+    }
+
+    /// One market update of traded symbol `s` through the fill model and the desk: closures of
+    /// the symbol's open orders, matching, the coordinator's step, matching what it sent.
+    @inline(__always)
+    func step(_ u: MarketUpdate, symbol s: SymbolID, time t: UInt64) {
         let i = s.index
         quote[i] = (u.bestBid, u.bestAsk)
         unusedBid[i] = u.bestBid.qty
@@ -339,7 +373,54 @@ public final class Backtest {
             process(frame.bytes, &cursor)
             if cursor.messages & 0xFFFF == 0 { progress?(cursor.messages, frame.offset) }
         }
-        closeOpen(symbol: nil, time: cursor.lastTime)
+        return try finish(messages: cursor.messages, decodeErrors: cursor.decodeErrors, lastTime: cursor.lastTime, start: start)
+    }
+
+    /// Runs the market updates a coordinator journal recorded (a live run's or a backtest's):
+    /// each market input of a symbol this desk trades is one update, as the recording desk
+    /// saw it; the recorded fills, closures and directives are that desk's business and are
+    /// skipped (this desk's orders meet the fill model). `messages` counts the market records
+    /// read; `progress(records, 0)` is called every 64 Ki records.
+    /// - Throws: `BacktestError.journal` for a damaged journal or a failed journal of this run,
+    ///   `.badRecord` for a market record that does not decode.
+    public func run(journalFeed directory: String, progress: ((Int, Int) -> Void)? = nil) throws(BacktestError) -> BacktestRun {
+        let start = _monotonicSeconds()
+        var messages = 0, lastTime: UInt64 = 0
+        var failure: CoordinatorDecodeError?
+        let desk = coordinator.desk
+        do {
+            let reader = try JournalReader(directory: directory)
+            try reader.forEach { r in
+                let u: MarketUpdate
+                do throws(CoordinatorDecodeError) {
+                    if r.type == .coordinatorMarket {
+                        u = try CoordinatorCodec.decodeMarket(sequence: r.sequence, payload: r.payload)
+                    } else if case .market(let m)? = try CoordinatorCodec.decode(r) {
+                        u = m
+                    } else {
+                        return true
+                    }
+                } catch {
+                    failure = error
+                    return false
+                }
+                messages += 1
+                if messages & 0xFFFF == 0 { progress?(messages, 0) }
+                guard let s = desk.symbol(locate: u.locate.rawValue) else { return true }
+                lastTime = u.exchangeTime.rawValue
+                step(u, symbol: s, time: lastTime)
+                return true
+            }
+        } catch {
+            throw .journal("\(directory): \(error)")
+        }
+        if let failure { throw .badRecord(failure) }
+        return try finish(messages: messages, decodeErrors: 0, lastTime: lastTime, start: start)
+    }
+
+    /// The end of a run: open orders closed, a last checkpoint, the journal finished, the figures.
+    func finish(messages: Int, decodeErrors: Int, lastTime: UInt64, start: Double) throws(BacktestError) -> BacktestRun {
+        closeOpen(symbol: nil, time: lastTime)
         coordinator.checkpoint()
         if let journal {
             do { try journal.finish() } catch { throw .journal("\(error)") }
@@ -348,8 +429,8 @@ public final class Backtest {
             throw .journal("\(coordinator.counters.journalFailures) records could not be journaled")
         }
         var run = BacktestRun(report: TradingReport(coordinator: coordinator, setup: setup))
-        run.messages = cursor.messages
-        run.decodeErrors = cursor.decodeErrors
+        run.messages = messages
+        run.decodeErrors = decodeErrors
         run.marketInputs = coordinator.counters.marketInputs
         run.deskInputs = coordinator.counters.inputs
         run.seconds = _monotonicSeconds() - start

@@ -1,6 +1,7 @@
 // `quorum backtest --feed FILE [--config FILE]`: the desk (the team from Config, or the
-// built-in one) over a recorded ITCH day file on one thread, as fast as it goes, journaling
-// every input; prints the trading report. Errors go to stderr with exit status 2.
+// built-in one) over a recorded feed — an ITCH day file, a LOBSTER message file, or the market
+// updates a journal recorded — on one thread, as fast as it goes, journaling every input;
+// prints the trading report. Errors go to stderr with exit status 2.
 
 import ArgumentParser
 import QuorumEngine
@@ -13,7 +14,7 @@ import Glibc
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Run the trading desk over a recorded ITCH day file and print the report.",
+        abstract: "Run the trading desk over a recorded feed (ITCH day file, LOBSTER file or journal) and print the report.",
         discussion: """
             Fill model: a child order fills when sent against the opposite best quote of its \
             symbol's latest update, at that price, up to the displayed quantity not yet used; \
@@ -22,7 +23,9 @@ struct BacktestCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "ITCH 5.0 day file (2-byte length framing), or a LOBSTER message file (*.csv).")
+    @Option(name: .long, help: ArgumentHelp(
+        "ITCH 5.0 day file (2-byte length framing), a LOBSTER message file (*.csv), or a journal directory.",
+        discussion: "A journal (from `quorum run` or `quorum backtest`) feeds the market updates it recorded; the symbols are its session's unless --locates or Config name them."))
     var feed: String
     @Option(name: .customLong("seed-orderbook"), help: "LOBSTER orderbook file to seed the book from (LOBSTER feeds).")
     var seedOrderbook: String?
@@ -59,6 +62,11 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         do {
+            var st = stat()
+            if stat(feed, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                try runOverJournal()
+                return
+            }
             var path = feed
             if feed.hasSuffix(".csv") {
                 // LOBSTER: convert to an ITCH day file first (QuorumMarketTools' converter).
@@ -70,19 +78,7 @@ struct BacktestCommand: ParsableCommand {
             }
             defer { if path != feed { unlink(path) } }
             let file = try MappedFile(path: path)
-            var setup = BacktestSetup()
-            if let config {
-                let roster = try loadConfig(config).roster
-                // The default roster is today's team: journal it as such (no roster lines).
-                setup.roster = roster.isDefault ? nil : roster
-            }
-            setup.locates = locates.sorted()
-            setup.maxSymbols = symbols
-            setup.capital = capital
-            setup.checkpointEvery = checkpointEvery
-            setup.sampleNanos = sampleMs * 1_000_000
-            setup.levelChanges = levels
-            setup = Backtest.chooseSymbols(setup, feed: file.bytes)
+            let setup = Backtest.chooseSymbols(try baseSetup(), feed: file.bytes)
             if let exportTicks {
                 let (ticks, messages) = Backtest.ticks(setup: setup, feed: file.bytes)
                 let o = try OutputFile(path: exportTicks)
@@ -97,16 +93,7 @@ struct BacktestCommand: ParsableCommand {
             var meter = ProgressLine("backtest \(feed)", total: 0)
             let result = try backtest.run(feed: file.bytes) { n, _ in meter.advance(to: n) }
             meter.finish()
-            if json {
-                print(result.report.json)
-            } else {
-                print("feed \(feed): \(result.messages) messages, \(result.decodeErrors) errors, "
-                      + "\(result.marketInputs) market updates in \(String(format: "%.3f", result.seconds)) s; "
-                      + "\(Int(result.eventsPerSecond)) market events/s (feed messages), "
-                      + "\(Int(result.deskInputsPerSecond)) desk inputs/s (\(result.deskInputs) inputs)")
-                print("journal \(dir): \(result.lastSequence) records\n")
-                print(result.report.render(), terminator: "")
-            }
+            show(result, journal: dir, unit: "messages", events: "market events/s (feed messages)")
         } catch let e as ValidationError {
             throw e
         } catch let e as ExitCode {
@@ -114,6 +101,53 @@ struct BacktestCommand: ParsableCommand {
         } catch {
             ProgressLine.writeStderr("quorum backtest: \(error)\n")
             throw ExitCode(2)
+        }
+    }
+
+    /// The options as a setup, symbols not yet chosen.
+    func baseSetup() throws -> BacktestSetup {
+        var setup = BacktestSetup()
+        if let config {
+            let roster = try loadConfig(config).roster
+            // The default roster is today's team: journal it as such (no roster lines).
+            setup.roster = roster.isDefault ? nil : roster
+        }
+        setup.locates = locates.sorted()
+        setup.maxSymbols = symbols
+        setup.capital = capital
+        setup.checkpointEvery = checkpointEvery
+        setup.sampleNanos = sampleMs * 1_000_000
+        setup.levelChanges = levels
+        return setup
+    }
+
+    /// `--feed` names a coordinator journal (a live run's or a backtest's): this team over the
+    /// market updates it recorded.
+    func runOverJournal() throws {
+        if exportTicks != nil { throw ValidationError("--export-ticks needs an ITCH or LOBSTER feed, not a journal") }
+        let setup = try Backtest.chooseSymbols(try baseSetup(), journalFeed: feed)
+        guard !setup.locates.isEmpty else {
+            throw BacktestError.badSetup("none of the symbols Config names is in the journal \(feed)")
+        }
+        let dir = journal ?? "journal/backtest-\(time(nil))"
+        guard dir != feed else { throw ValidationError("--journal must not be the feed journal \(feed)") }
+        let backtest = try Backtest(setup: setup, journalDirectory: dir)
+        var meter = ProgressLine("backtest \(feed)", total: 0)
+        let result = try backtest.run(journalFeed: feed) { n, _ in meter.advance(to: n) }
+        meter.finish()
+        show(result, journal: dir, unit: "recorded market updates", events: "market updates/s")
+    }
+
+    func show(_ result: BacktestRun, journal dir: String, unit: String, events: String) {
+        if json {
+            print(result.report.json)
+        } else {
+            print("feed \(feed): \(result.messages) \(unit), \(result.decodeErrors) errors, "
+                  + "\(result.marketInputs) market updates in \(String(format: "%.3f", result.seconds)) s; "
+                  + "\(Int(result.eventsPerSecond)) \(events), "
+                  + "\(Int(result.deskInputsPerSecond)) desk inputs/s (\(result.deskInputs) inputs)")
+            print("journal \(dir): \(result.lastSequence) records\n")
+            print(result.report.render(), terminator: "")
         }
     }
 }

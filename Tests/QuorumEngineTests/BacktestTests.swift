@@ -309,3 +309,57 @@ struct BacktestTests {
 extension TradingReport {
     func withJournal(_ j: String?) -> TradingReport { var r = self; r.journal = j; return r }
 }
+
+@Suite("Backtest over a journal: the market updates a run recorded feed another team")
+struct JournalFeedTests {
+    @Test("the same team over a backtest's own journal trades those updates exactly as the backtest did")
+    func sameTeamSameRun() throws {
+        let a = tempDirectory("jf-a"), b = tempDirectory("jf-b")
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let original = try runBacktest(BacktestTests.feed, journal: a)
+        try #require(original.report.ordersSent > 20 && original.report.fills > 10)
+
+        var base = BacktestSetup()
+        base.checkpointEvery = 500
+        base.sampleNanos = 50_000_000
+        let setup = try Backtest.chooseSymbols(base, journalFeed: a)
+        let recorded = try CoordinatorReplay.run(directory: a)
+        #expect(setup.locates.count == 3 && setup.names == recorded.report.symbols.map(\.symbol))
+        let rerun = try Backtest(setup: setup, journalDirectory: b).run(journalFeed: a)
+        // One recorded market input is one update: the same updates, the same fills from the
+        // fill model, so the same orders, positions and P&L — and the same checkpoint hashes.
+        #expect(rerun.messages == original.marketInputs && rerun.marketInputs == original.marketInputs)
+        #expect(rerun.deskInputs == original.deskInputs)
+        var x = original.report, y = rerun.report
+        x.journal = nil; y.journal = nil
+        #expect(x == y)
+        let replay = try CoordinatorReplay.run(directory: b)
+        #expect(replay.mismatches == 0 && replay.checkpointsChecked > 0)
+    }
+
+    @Test("another team over a journal: only the symbols it names, from the session's names")
+    func otherSymbols() throws {
+        let a = tempDirectory("jf-sub-a"), b = tempDirectory("jf-sub-b")
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let original = try runBacktest(BacktestTests.feed, journal: a)
+        let recorded = try CoordinatorReplay.run(directory: a).report.symbols
+        var base = BacktestSetup()
+        base.maxSymbols = 1
+        let setup = try Backtest.chooseSymbols(base, journalFeed: a)
+        #expect(setup.names == [recorded[0].symbol])
+        let run = try Backtest(setup: setup, journalDirectory: b).run(journalFeed: a)
+        // Every recorded update is read; only the first symbol's reach the desk.
+        #expect(run.messages == original.marketInputs)
+        #expect(run.marketInputs > 100 && run.marketInputs < run.messages)
+        #expect(run.report.symbols.map(\.symbol) == [recorded[0].symbol])
+    }
+
+    @Test("a directory that is not a coordinator journal is an error naming it")
+    func badJournals() throws {
+        let empty = tempDirectory("jf-empty")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(throws: BacktestError.notACoordinatorJournal(empty)) {
+            try Backtest.chooseSymbols(BacktestSetup(), journalFeed: empty)
+        }
+    }
+}
