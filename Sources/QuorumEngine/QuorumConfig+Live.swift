@@ -29,6 +29,9 @@ extension QuorumConfig {
         /// a clean stop): a restart restores the newest and replays only the records after it.
         /// 0: no snapshots (a restart replays the whole journal).
         public var snapshotEvery = 100_000
+        /// `quorum run` times each analyst's market call on one update in this many and counts
+        /// confirmed overruns of its time budget (`--time-agents` overrides); 0: no timing.
+        public var timeAgents = 16
         /// A working order older than this is cancelled (passive orders; IOC ones close at once).
         public var orderTTLMilliseconds = 250
         /// Wait between FIX connection attempts.
@@ -86,6 +89,7 @@ extension QuorumConfig {
         if !(live.capital > 0) { throw t.error("capital", expected: "a positive amount", found: "\(live.capital)") }
         live.checkpointEvery = try t.int("checkpoint_every", default: d.checkpointEvery, range: 1...100_000_000)
         live.snapshotEvery = try t.int("snapshot_every", default: d.snapshotEvery, range: 0...1_000_000_000)
+        live.timeAgents = try t.int("time_agents", default: d.timeAgents, range: 0...1_000_000)
         live.orderTTLMilliseconds = try t.int("order_ttl_ms", default: d.orderTTLMilliseconds, range: 1...3_600_000)
         live.reconnectMilliseconds = try t.int("reconnect_ms", default: d.reconnectMilliseconds, range: 1...600_000)
         if var s = try t.table("simulator") {
@@ -122,6 +126,7 @@ extension QuorumConfig {
             capital = \(l.capital)
             checkpoint_every = \(l.checkpointEvery)
             snapshot_every = \(l.snapshotEvery)
+            time_agents = \(l.timeAgents)
             order_ttl_ms = \(l.orderTTLMilliseconds)
             reconnect_ms = \(l.reconnectMilliseconds)
 

@@ -47,13 +47,13 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
     @Option(name: .customLong("time-agents"), help: ArgumentHelp(
-        "Time each analyst's call on one market update in N; an analyst over its time_budget_ns in 3 timed calls in a row counts one overrun (journaled), quarantine_strikes overruns quarantine it. 0: no timing (Config's budgets are for optimised builds).",
+        "Time each analyst's call on one market update in N (default: [live] time_agents, 16); an analyst over its time_budget_ns in 3 timed calls in a row counts one overrun (journaled), quarantine_strikes overruns quarantine it. 0: no timing (Config's budgets are for optimised builds).",
         valueName: "N"))
-    var timeAgents = 16
+    var timeAgents: Int?
 
     func validate() throws {
         if let d = duration, !(d >= 0) { throw ValidationError("--duration must be 0 or more, found \(d)") }
-        if timeAgents < 0 { throw ValidationError("--time-agents must be 0 or more, found \(timeAgents)") }
+        if let t = timeAgents, t < 0 { throw ValidationError("--time-agents must be 0 or more, found \(t)") }
     }
 
     func run() throws {
@@ -100,7 +100,7 @@ struct RunCommand: ParsableCommand {
                 setup = recovered.coordinator.setup
             }
             var options = try LiveEngine.Options(config: cfg, journalDirectory: dir)
-            options.agentTimingEvery = timeAgents
+            options.agentTimingEvery = timeAgents ?? live.timeAgents
             // A venue that outlives the run keeps the session: its sequence numbers persist in
             // the journal's directory. An in-process simulator is new every run, and so is
             // its session (both sides start at 1, in memory).

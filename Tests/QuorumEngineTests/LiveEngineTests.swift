@@ -341,7 +341,10 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         c.live.durationSeconds = 2.5
         c.live.simulator.rate = 0
         c.live.simulator.burstMicroseconds = 40
+        c.live.snapshotEvery = 0
+        c.live.timeAgents = 4
         #expect(try QuorumConfig.parse(c.renderTOML(), file: "t.toml", available: two) == c)
+        #expect(try LiveEngine.Options(config: c, journalDirectory: "j").snapshotEvery == 0)
 
         func failure(_ toml: String) -> String {
             do { _ = try QuorumConfig.parse(toml, file: "t.toml", available: two); return "" } catch { return "\(error)" }
@@ -353,6 +356,8 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         #expect(failure("[live.simulator]\nspeed = 3\n").contains("live.simulator.speed: expected one of the keys"))
         #expect(failure("[live.simulator]\nburst_us = -5\n").contains("live.simulator.burst_us"))
         #expect(failure("[live.simulator]\nburst_us = 100001\n").contains("live.simulator.burst_us"))
+        #expect(failure("[live]\nsnapshot_every = -1\n").hasPrefix("t.toml:2: live.snapshot_every: expected"))
+        #expect(failure("[live]\ntime_agents = 2000000\n").hasPrefix("t.toml:2: live.time_agents: expected"))
         #expect(failure("[live]\nsender_comp_id = \"\(String(repeating: "A", count: 33))\"\n").contains("live.sender_comp_id"))
     }
 
