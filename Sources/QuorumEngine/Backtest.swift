@@ -560,23 +560,39 @@ public enum CoordinatorReplay {
         let first = try setup.makeDesk()
         var from = _SnapshotStart(coordinator: Coordinator(desk: first, journal: nil, checkpointEvery: setup.checkpointEvery,
                                                             sampleNanos: setup.sampleNanos))
-        if fromSnapshot {
-            do {
-                from = try _SnapshotStart.newest(directory: directory, atOrBefore: .max) {
-                    // The setup made one desk above, so it makes more.
-                    Coordinator(desk: try! setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
-                                sampleNanos: setup.sampleNanos)
+        var limit = UInt64.max
+        var passedOver: [String] = []
+        var replayer: Replayer
+        var r: JournalReplayResult
+        while true {
+            if fromSnapshot {
+                do {
+                    from = try _SnapshotStart.newest(directory: directory, atOrBefore: limit) {
+                        // The setup made one desk above, so it makes more.
+                        Coordinator(desk: try! setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
+                                    sampleNanos: setup.sampleNanos)
+                    }
+                } catch {
+                    throw .journal("\(directory): \(error)")
                 }
+                from.rejected = passedOver + from.rejected
+            }
+            replayer = Replayer(coordinator: from.coordinator)
+            do {
+                r = try JournalReplay.run(directory: directory, into: &replayer, after: from.snapshot?.sequence)
+                break
+            } catch let e as JournalError {
+                // A snapshot past the journal's end (a crash cut records it counted): an older one.
+                guard case .badSnapshot(let path, let why) = e, let snap = from.snapshot, snap.sequence > 0 else {
+                    throw .journal("\(directory): \(e)")
+                }
+                passedOver = from.rejected + ["\(path): \(why)"]
+                limit = snap.sequence - 1
             } catch {
                 throw .journal("\(directory): \(error)")
             }
         }
         let coordinator = from.coordinator
-        var replayer = Replayer(coordinator: coordinator)
-        let r: JournalReplayResult
-        do { r = try JournalReplay.run(directory: directory, into: &replayer, after: from.snapshot?.sequence) } catch {
-            throw .journal("\(directory): \(error)")
-        }
         if let e = replayer.error { throw .badRecord(e) }
         var report = TradingReport(coordinator: coordinator, setup: setup)
         report.journal = directory

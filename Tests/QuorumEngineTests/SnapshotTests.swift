@@ -144,7 +144,7 @@ struct SnapshotTests {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count - 1] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        try writeSnapshot(c, dir: dir, sequence: c.lastSequence + 50)
+        let pastEnd = try writeSnapshot(c, dir: dir, sequence: c.lastSequence + 50)
         let hash = c.stateHash()
         try finish(j)
 
@@ -156,5 +156,13 @@ struct SnapshotTests {
         #expect(s.snapshotsRejected.first { $0.contains(JournalFileNames.snapshot(wrongHash)) }?.contains("restored state hash") == true)
         #expect(s.stateHash == hash)
         try finish(r)
+
+        // Replay from a snapshot, which does not know where the journal ends, meets the
+        // past-the-end one first, and passes over all three to the good one.
+        let replay = try CoordinatorReplay.run(directory: dir, fromSnapshot: true)
+        #expect(replay.snapshotSequence == good && replay.mismatches == 0)
+        #expect(replay.snapshotsRejected.count == 3)
+        #expect(replay.snapshotsRejected.first?.contains(JournalFileNames.snapshot(pastEnd)) == true)
+        #expect(replay.snapshotsRejected.first?.contains("past the journal's last record") == true)
     }
 }
