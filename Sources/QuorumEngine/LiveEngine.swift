@@ -263,6 +263,7 @@ public final class LiveEngine: @unchecked Sendable {
         for (i, runner) in runners.enumerated() {
             do { try runner.start() } catch {
                 for r in runners[0..<i] { r.stop() }
+                deskLoop.snapshots?.stop()
                 throw .threads("\(error)")
             }
         }

@@ -9,9 +9,11 @@ import QuorumJournal
 // venue did meanwhile is `OrderReconciler`'s part.
 //
 // Snapshots: the live engine writes the coordinator's state image (Coordinator+State.swift)
-// beside the segments after a checkpoint; recovery restores the newest one the journal
-// reaches, checks it against the hash it recorded, and replays only the records after it.
-// A snapshot that fails any check is passed over (and reported), never trusted.
+// beside the segments between two inputs (every `snapshot_every` inputs, and at a clean stop);
+// recovery restores the newest one the journal reaches, checks it against the hash it
+// recorded, and replays only the records after it. A snapshot that fails any check is passed
+// over (and reported), never trusted. Taken between inputs, a snapshot follows the checkpoint
+// its last input made due, so one with no record after it needs no checkpoint rewritten.
 
 /// Why a journal could not be recovered. Each case names what was wrong and where.
 public enum RecoveryError: Error, Equatable, Sendable, CustomStringConvertible {
