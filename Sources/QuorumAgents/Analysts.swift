@@ -41,17 +41,15 @@ public protocol AnalystStrategy {
     /// Called for every update with a two-sided quote; `mid` > 0.
     /// - Complexity: O(1) (amortised for the breakout queue).
     mutating func update(_ update: MarketUpdate, mid: Double, _ p: AnalystParameters) -> AnalystView
-    /// Writes the indicator state for a snapshot.
-    func writeState(to image: inout StateImageWriter)
-    /// Reads back what `writeState` wrote, into a strategy made with the same parameters.
-    mutating func readState(from image: inout StateImageReader) throws(StateImageError)
+    /// Writes the indicator state to a snapshot's image, or reads it back into a strategy
+    /// made with the same parameters.
+    mutating func image(_ image: inout StateImage) throws(StateImageError)
 }
 
 extension AnalystStrategy {
-    // A strategy made only of plain values (EMAs, counters) is written whole; one holding a
-    // window (an array) writes its fields itself, or the image traps on it.
-    public func writeState(to image: inout StateImageWriter) { image.value(self) }
-    public mutating func readState(from image: inout StateImageReader) throws(StateImageError) { try image.value(&self) }
+    // A strategy made only of plain values (EMAs, counters) is imaged whole; one holding a
+    // window (an array) lists its fields itself, or the image traps on it.
+    public mutating func image(_ image: inout StateImage) throws(StateImageError) { try image.value(&self) }
 }
 
 @inline(__always) func clamp01(_ x: Double) -> Double { min(1, max(0, x)) }

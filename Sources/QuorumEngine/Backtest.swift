@@ -113,6 +113,23 @@ public struct BacktestSetup: Sendable, Equatable {
         }
     }
 
+    /// The setup a coordinator journal's session record (its first record) describes.
+    /// - Throws: `.journal` when it cannot be read, `.notACoordinatorJournal` without a session
+    ///   record, `.badSetup` for one this build cannot read.
+    public init(journal directory: String) throws(BacktestError) {
+        var text: String?
+        do {
+            try JournalReader(directory: directory).forEach { r in
+                if r.type == .coordinatorSession { text = String(decoding: r.payload, as: UTF8.self) }
+                return false
+            }
+        } catch {
+            throw .journal("\(directory): \(error)")
+        }
+        guard let text else { throw .notACoordinatorJournal(directory) }
+        self = try BacktestSetup.decode(text)
+    }
+
     /// A fresh desk (and its risk engine) for this setup.
     /// - Throws: `BacktestError.badSetup` with the desk's or risk engine's complaint.
     public func makeDesk() throws(BacktestError) -> Desk {
@@ -288,17 +305,7 @@ public final class Backtest {
     /// names its locates or its roster names symbols (those of the session with these names).
     /// - Throws: `.notACoordinatorJournal`, `.badSetup` for a session record this build cannot read.
     public static func chooseSymbols(_ setup: BacktestSetup, journalFeed directory: String) throws(BacktestError) -> BacktestSetup {
-        var text: String?
-        do {
-            try JournalReader(directory: directory).forEach { r in
-                if r.type == .coordinatorSession { text = String(decoding: r.payload, as: UTF8.self) }
-                return false
-            }
-        } catch {
-            throw .journal("\(directory): \(error)")
-        }
-        guard let text else { throw .notACoordinatorJournal(directory) }
-        let recorded = try BacktestSetup.decode(text)
+        let recorded = try BacktestSetup(journal: directory)
         let nameOf = Dictionary(zip(recorded.locates, recorded.names), uniquingKeysWith: { a, _ in a })
         var s = setup
         let wanted = s.roster?.namedSymbols ?? []
@@ -545,18 +552,7 @@ public enum CoordinatorReplay {
     ///   or holds an undecodable input.
     public static func run(directory: String, fromSnapshot: Bool = false) throws(BacktestError) -> Result {
         let start = _monotonicSeconds()
-        var setupText: String?
-        do {
-            let reader = try JournalReader(directory: directory)
-            try reader.forEach { r in
-                if r.type == .coordinatorSession { setupText = String(decoding: r.payload, as: UTF8.self) }
-                return false
-            }
-        } catch {
-            throw .journal("\(directory): \(error)")
-        }
-        guard let setupText else { throw .notACoordinatorJournal(directory) }
-        let setup = try BacktestSetup.decode(setupText)
+        let setup = try BacktestSetup(journal: directory)
         let first = try setup.makeDesk()
         var from = _SnapshotStart(coordinator: Coordinator(desk: first, journal: nil, checkpointEvery: setup.checkpointEvery,
                                                             sampleNanos: setup.sampleNanos))

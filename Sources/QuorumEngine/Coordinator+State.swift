@@ -18,58 +18,44 @@ extension Coordinator {
     /// - Complexity: O(state size): the agents' windows, the covariance, the scratchpad.
     public func stateImage(reusing buffer: [UInt8] = []) -> [UInt8]? {
         guard canImageState else { return nil }
-        var w = buffer.capacity > 0 ? StateImageWriter(reusing: buffer) : StateImageWriter()
-        w.section("Coordinator")
-        w.value(Self.stateImageVersion)
-        writeCounters(to: &w)
-        w.array(symbols); w.array(agentPnL); w.array(agentTrips); w.array(pnlSeries); w.array(open)
-        w.value(cancelAllRequested); w.value(recordHash); w.value(lastTime); w.value(nextSample)
-        w.value(lastMarketSequence); w.value(lastDirective)
-        w.value(pendingOutcomePnL); w.value(pendingOutcomeSymbol); w.value(outboxOverflow)
-        desk.writeState(to: &w)
+        var w = StateImage(writingInto: buffer)
+        do { try image(&w) } catch { return nil }  // writing throws only for an agent without an image
         return w.bytes
     }
 
     /// Replaces the state with a blob `stateImage()` made in a coordinator built from the
     /// same setup. On error the state is partly overwritten: build a fresh coordinator.
     public func restoreState(_ blob: [UInt8]) throws(StateImageError) {
-        var r = StateImageReader(blob)
-        try r.section("Coordinator")
-        var version: UInt32 = 0
-        try r.value(&version)
-        guard version == Self.stateImageVersion else {
-            throw .unsupported("coordinator state image version \(version); this build reads \(Self.stateImageVersion)")
-        }
-        try readCounters(from: &r)
-        try r.array(&symbols); try r.array(&agentPnL); try r.array(&agentTrips)
-        try r.growingArray(&pnlSeries); try r.growingArray(&open)
-        try r.value(&cancelAllRequested); try r.value(&recordHash); try r.value(&lastTime); try r.value(&nextSample)
-        try r.value(&lastMarketSequence); try r.value(&lastDirective)
-        try r.value(&pendingOutcomePnL); try r.value(&pendingOutcomeSymbol); try r.value(&outboxOverflow)
-        try desk.readState(from: &r)
+        var r = StateImage(reading: blob)
+        try image(&r)
         try r.finish()
         guard open.count <= openCapacity else {
             throw .unsupported("\(open.count) open orders in the image, capacity \(openCapacity)")
         }
     }
 
-    private func writeCounters(to w: inout StateImageWriter) {
-        let c = counters
-        for v in [c.inputs, c.marketInputs, c.fillInputs, c.closeInputs, c.directiveInputs, c.overrunInputs,
-                  c.checkpoints, c.ordersSent, c.ordersRejected, c.unmatchedFills, c.journalFailures,
-                  c.approvedDecisions, c.vetoedDecisions, c.recordsDropped] { w.value(v) }
-        w.array(c.records)
-    }
-
-    private func readCounters(from r: inout StateImageReader) throws(StateImageError) {
-        var c = CoordinatorCounters()
-        try r.value(&c.inputs); try r.value(&c.marketInputs); try r.value(&c.fillInputs); try r.value(&c.closeInputs)
-        try r.value(&c.directiveInputs); try r.value(&c.overrunInputs); try r.value(&c.checkpoints)
-        try r.value(&c.ordersSent); try r.value(&c.ordersRejected); try r.value(&c.unmatchedFills)
-        try r.value(&c.journalFailures); try r.value(&c.approvedDecisions); try r.value(&c.vetoedDecisions)
-        try r.value(&c.recordsDropped)
-        try r.array(&c.records)
+    /// The coordinator's fields, then the desk's, through `image` (written or read).
+    func image(_ image: inout StateImage) throws(StateImageError) {
+        try image.section("Coordinator")
+        var version = Self.stateImageVersion
+        try image.value(&version)
+        guard version == Self.stateImageVersion else {
+            throw .unsupported("coordinator state image version \(version); this build reads \(Self.stateImageVersion)")
+        }
+        var c = counters
+        try image.value(&c.inputs); try image.value(&c.marketInputs); try image.value(&c.fillInputs)
+        try image.value(&c.closeInputs); try image.value(&c.directiveInputs); try image.value(&c.overrunInputs)
+        try image.value(&c.checkpoints); try image.value(&c.ordersSent); try image.value(&c.ordersRejected)
+        try image.value(&c.unmatchedFills); try image.value(&c.journalFailures); try image.value(&c.approvedDecisions)
+        try image.value(&c.vetoedDecisions); try image.value(&c.recordsDropped)
+        try image.array(&c.records)
         counters = c
+        try image.array(&symbols); try image.array(&agentPnL); try image.array(&agentTrips)
+        try image.growingArray(&pnlSeries); try image.growingArray(&open)
+        try image.value(&cancelAllRequested); try image.value(&recordHash); try image.value(&lastTime)
+        try image.value(&nextSample); try image.value(&lastMarketSequence); try image.value(&lastDirective)
+        try image.value(&pendingOutcomePnL); try image.value(&pendingOutcomeSymbol); try image.value(&outboxOverflow)
+        try desk.image(&image)
     }
 }
 

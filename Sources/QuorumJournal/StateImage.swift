@@ -42,10 +42,57 @@ public enum StateImageError: Error, Equatable, Sendable, CustomStringConvertible
 /// An object whose state can be written to an image and read back into a fresh instance
 /// built from the same configuration.
 public protocol StateImaging: AnyObject {
-    /// Appends the state (not the configuration) to `image`.
-    func writeState(to image: inout StateImageWriter)
-    /// Replaces the state with what `writeState` wrote.
-    func readState(from image: inout StateImageReader) throws(StateImageError)
+    /// Passes every field of the state (not the configuration) through `image`, in one fixed
+    /// order: written when the image is being made, replaced when it is being read.
+    func image(_ image: inout StateImage) throws(StateImageError)
+}
+
+/// One pass over an object's fields that either writes them to an image or reads them back
+/// from one, so each type lists its state once and the two directions cannot drift apart.
+public struct StateImage {
+    var writer: StateImageWriter?
+    var reader: StateImageReader?
+
+    /// Making an image, into `buffer`'s storage (its contents dropped, its capacity kept).
+    public init(writingInto buffer: [UInt8] = []) {
+        writer = buffer.capacity > 0 ? StateImageWriter(reusing: buffer) : StateImageWriter()
+    }
+
+    /// Reading `bytes` back.
+    public init(reading bytes: [UInt8]) { reader = StateImageReader(bytes) }
+
+    public var isReading: Bool { reader != nil }
+
+    /// The image made so far (writing).
+    public var bytes: [UInt8] { writer?.bytes ?? [] }
+
+    /// Reading: checks that every byte was read.
+    public func finish() throws(StateImageError) { try reader?.finish() }
+
+    /// Opens (checks, when reading) the section of the object called `name`.
+    public mutating func section(_ name: String) throws(StateImageError) {
+        if reader != nil { try reader!.section(name) } else { writer!.section(name) }
+    }
+
+    /// One plain value.
+    public mutating func value<T>(_ v: inout T) throws(StateImageError) {
+        if reader != nil { try reader!.value(&v) } else { writer!.value(v) }
+    }
+
+    /// An array whose count the configuration fixes (a different count read is a shape mismatch).
+    public mutating func array<T>(_ a: inout [T]) throws(StateImageError) {
+        if reader != nil { try reader!.array(&a) } else { writer!.array(a) }
+    }
+
+    /// An array that grows with the run (read: its reserved capacity kept when large enough).
+    public mutating func growingArray<T>(_ a: inout [T]) throws(StateImageError) {
+        if reader != nil { try reader!.growingArray(&a) } else { writer!.array(a) }
+    }
+
+    /// `count` values at `base`.
+    public mutating func buffer<T>(_ base: UnsafeMutablePointer<T>, count: Int) throws(StateImageError) {
+        if reader != nil { try reader!.buffer(base, count: count) } else { writer!.buffer(base, count: count) }
+    }
 }
 
 /// Builds a state image. Only plain values can be written: a value holding a reference
