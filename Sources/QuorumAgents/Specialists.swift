@@ -55,8 +55,9 @@ public final class CorrelationAgent {
     /// |notional| = riskBudget/σ × consensus score.
     case volatilityTarget = 0
     /// Mean-variance on the EWMA covariance, one symbol at a time with the rest of the book
-    /// held: w_i = |μ_i|/(γΣ_ii) − Σ_{j≠i} (Σ_ij/Σ_ii)·w_j, the optimum of μ·w − γ/2·wᵀΣw in
-    /// w_i (repeated over the symbols as their signals come, these steps head for Σ⁻¹μ/γ).
+    /// held: w_i = |μ_i|/(γΣ_ii)·riskBudget/100 − Σ_{j≠i} (Σ_ij/Σ_ii)·w_j, the optimum of
+    /// μ·w − γ/2·wᵀΣw in w_i with μ scaled by riskBudget/100 (repeated over the symbols as
+    /// their signals come, these steps head for Σ⁻¹μ/γ).
     case meanVariance = 1
 }
 
