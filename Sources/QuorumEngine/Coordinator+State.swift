@@ -16,9 +16,9 @@ extension Coordinator {
     /// The coordinator's state as a snapshot blob, written into `buffer`'s storage; nil when
     /// an agent cannot write its state.
     /// - Complexity: O(state size): the agents' windows, the covariance, the scratchpad.
-    public func stateImage(reusing buffer: [UInt8] = []) -> [UInt8]? {
+    public func stateImage(reusing buffer: consuming [UInt8] = []) -> [UInt8]? {
         guard canImageState else { return nil }
-        var w = StateImage(writingInto: buffer)
+        var w = StateImage(writingInto: consume buffer)
         do { try image(&w) } catch { return nil }  // writing throws only for an agent without an image
         return w.bytes
     }

@@ -142,8 +142,7 @@ public final class LiveDeskLoop: Loop {
     var snapshots: SnapshotWriterThread?
     var snapshotEvery = 0
     var inputsAtSnapshot = 0
-    /// Snapshots handed to the writer, and the longest time one took to make (ns).
-    public private(set) var snapshotsTaken = 0
+    /// The longest time a snapshot took to make (ns).
     public private(set) var snapshotMaxNanos: UInt64 = 0
 
     init(coordinator: Coordinator, market: SPSCRing<MarketUpdate>, events: SPSCRing<LiveVenueEvent>,
@@ -256,7 +255,6 @@ public final class LiveDeskLoop: Loop {
         }
         w.offer(sequence: coordinator.lastSequence, stateHash: coordinator.stateHash(), blob: blob)
         inputsAtSnapshot = coordinator.counters.inputs
-        snapshotsTaken &+= 1
         snapshotMaxNanos = Swift.max(snapshotMaxNanos, NetClock.now() &- start)
         return true
     }

@@ -198,22 +198,20 @@ public enum CoordinatorRecovery {
         }
         guard let setupText, !notSession else { throw .notACoordinatorJournal(directory) }
         let setup: BacktestSetup
-        let desk: Desk
         do {
             setup = try BacktestSetup.decode(setupText)
-            desk = try setup.makeDesk()
+            _ = try setup.makeDesk()  // a setup this build cannot make a desk from is refused here, by name
         } catch {
             throw .badSetup("\(error)")
         }
         // The newest snapshot the journal reaches (one past the journal's end, or one whose
         // blob does not restore to its recorded hash, is passed over), else the first record.
-        var fresh: Desk? = desk
         let start: _SnapshotStart
         do {
             start = try _SnapshotStart.newest(directory: directory, atOrBefore: writer.nextSequence - 1) {
-                let d: Desk
-                if let f = fresh { d = f; fresh = nil } else { d = try! setup.makeDesk() }  // made once above: cannot fail now
-                return Coordinator(desk: d, journal: nil, checkpointEvery: setup.checkpointEvery, sampleNanos: setup.sampleNanos)
+                // The setup made a desk above, so it makes more.
+                Coordinator(desk: try! setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,
+                            sampleNanos: setup.sampleNanos)
             }
         } catch {
             throw .journal(directory: directory, reason: "\(error)")

@@ -54,8 +54,8 @@ public struct StateImage {
     var reader: StateImageReader?
 
     /// Making an image, into `buffer`'s storage (its contents dropped, its capacity kept).
-    public init(writingInto buffer: [UInt8] = []) {
-        writer = buffer.capacity > 0 ? StateImageWriter(reusing: buffer) : StateImageWriter()
+    public init(writingInto buffer: consuming [UInt8] = []) {
+        writer = buffer.capacity > 0 ? StateImageWriter(reusing: consume buffer) : StateImageWriter()
     }
 
     /// Reading `bytes` back.
@@ -102,9 +102,10 @@ public struct StateImageWriter {
 
     public init(reservingCapacity capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
-    /// Starts writing into `buffer`'s storage (its contents are dropped, its capacity kept).
-    public init(reusing buffer: [UInt8]) {
-        bytes = buffer
+    /// Starts writing into `buffer`'s storage (its contents are dropped, its capacity kept:
+    /// no allocation when the caller hands over its only reference).
+    public init(reusing buffer: consuming [UInt8]) {
+        bytes = consume buffer
         bytes.removeAll(keepingCapacity: true)
     }
 

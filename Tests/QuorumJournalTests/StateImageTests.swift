@@ -66,6 +66,23 @@ struct StateImageTests {
         #expect(try bytes(b) == blob)
     }
 
+    @Test func anImageMadeInAHandedOverBufferKeepsItsStorage() throws {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(4096)
+        buffer.append(contentsOf: [1, 2, 3])
+        let storage = buffer.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        // Handed over (the caller keeps no reference), the storage is written in place.
+        var w = StateImage(writingInto: consume buffer)
+        try filled().image(&w)
+        let made = w.bytes
+        #expect(made.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == storage)
+        let back = Sample(fixed: 5, raw: 3)
+        var r = StateImage(reading: made)
+        try back.image(&r)
+        try r.finish()
+        #expect(back.count == 42 && back.series == [9, 8, 7] && back.fixed == filled().fixed)
+    }
+
     @Test func aDifferentShapeIsRefusedWithTheSectionAndOffset() throws {
         let blob = try bytes(filled())
         var r = StateImage(reading: blob)
