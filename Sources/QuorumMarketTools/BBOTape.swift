@@ -35,7 +35,15 @@ public struct BBORecorder: OrderBookEvents {
     /// decoded for every message.
     public var message: UnsafeRawPointer?
 
-    public init(reserving capacity: Int) { rows.reserveCapacity(capacity) }
+    /// Room for `capacity` rows, reserved at once (and backed by huge pages where the system
+    /// gives them on request: a day's rows are tens of MB, and faulting them in 4 KiB pages
+    /// costs more than writing them).
+    public init(reserving capacity: Int) {
+        rows = [BBORow](unsafeUninitializedCapacity: Swift.max(capacity, 1)) { buffer, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            count = 0
+        }
+    }
 
     public mutating func bestChanged(_ locate: StockLocate, bid: BookQuote, ask: BookQuote) {
         let time = message.map { ITCH.Header(_unchecked: $0).timestamp.rawValue } ?? timestamp
@@ -145,8 +153,9 @@ extension ITCHFileTools {
             do {
                 workers.append(try PinnedThread.start(name: "bbo-\(k)", cpus: pin) {
                     let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: base), count: count)
-                    UnsafeMutablePointer<_ShardResult>(bitPattern: out)![k] =
-                        _replayShard(buffer, config: config, plan: plan, shard: k)
+                    let results = UnsafeMutablePointer<_ShardResult>(bitPattern: out)!
+                    results[k] = _replayShard(buffer, config: config, plan: plan, shard: k)
+                    if n == 2 { _mergeShare(results, plan: plan, part: k) }
                 })
             } catch {
                 plan.abandon()
@@ -164,6 +173,9 @@ extension ITCHFileTools {
             start = ProgressLine.now()
             plan.shards = LocateShards.balanced(bytes, shards: n)
         }
+        // Two shards merge their rows together, each writing half of the output; more shards
+        // are merged pairwise by this thread once the others are done.
+        let rows = n == 2 ? _mergeTwoShards(results, plan: plan) : nil
         for w in workers { w.join() }
 
         var counters = FeedCounters()
@@ -174,10 +186,10 @@ extension ITCHFileTools {
             errors += results[k].applyErrors
             overflowed += results[k].overflowedOrders
         }
-        let rows = _mergeBySequence((0..<n).map { results[$0].rows })
+        let merged = rows ?? _mergeBySequence((0..<n).map { results[$0].rows })
         let seconds = ProgressLine.now() - start
         if !before.isEmpty { _ = try? Affinity.pinCurrentThread(to: before) }
-        return BBOResult(rows: rows, messages: results[0].messages, decodeErrors: errors, counters: counters,
+        return BBOResult(rows: merged, messages: results[0].messages, decodeErrors: errors, counters: counters,
                          overflowedOrders: overflowed, seconds: seconds)
     }
 
@@ -231,28 +243,87 @@ extension ITCHFileTools {
 }
 
 extension ITCHFileTools {
-    /// Two shards' rows in feed order, through raw buffers (the common case: two cores).
+    /// Two shards' rows in feed order (the common case: two cores), on this thread.
     static func _merge(_ a: [BBORow], _ b: [BBORow]) -> [BBORow] {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 [BBORow](unsafeUninitializedCapacity: a.count + b.count) { out, written in
-                    var i = 0, j = 0, o = 0
-                    while i < a.count && j < b.count {
-                        if a[i].sequence < b[j].sequence {
-                            (out.baseAddress! + o).initialize(to: a[i])
-                            i += 1
-                        } else {
-                            (out.baseAddress! + o).initialize(to: b[j])
-                            j += 1
-                        }
-                        o += 1
-                    }
-                    while i < a.count { (out.baseAddress! + o).initialize(to: a[i]); i += 1; o += 1 }
-                    while j < b.count { (out.baseAddress! + o).initialize(to: b[j]); j += 1; o += 1 }
-                    written = o
+                    adviseHugePages(UnsafeMutableRawBufferPointer(out))
+                    _mergeRows(a, b, from: 0, count: a.count + b.count, into: out)
+                    written = a.count + b.count
                 }
             }
         }
+    }
+
+    /// Shard 0's side of a two-shard merge: once both shards have replayed, makes the output,
+    /// splits it in two halves, and merges the first while shard 1 merges the second
+    /// (`_mergeShare`). Nil when the replay was abandoned.
+    static func _mergeTwoShards(_ results: UnsafeMutablePointer<_ShardResult>, plan: _ShardPlan) -> [BBORow]? {
+        var meetings = 2  // the replay's two
+        guard plan.meet(&meetings) else { return nil }
+        let total = results[0].rows.count + results[1].rows.count
+        return [BBORow](unsafeUninitializedCapacity: total) { out, written in
+            adviseHugePages(UnsafeMutableRawBufferPointer(out))
+            plan.mergeOutput = out.baseAddress
+            // Meet once the output exists, and again when shard 1 has written its half.
+            if plan.meet(&meetings) {
+                _mergeShare(results, plan: plan, part: 0, meetings: &meetings)
+                written = total
+            }
+        }
+    }
+
+    /// Merges one half of two shards' rows into the output shard 0 made: the first
+    /// `total / 2` rows (part 0) or the rest (part 1), each found by a binary search on
+    /// sequences, so the halves meet exactly. Part 1 waits for the output, part 0 for part 1.
+    static func _mergeShare(_ results: UnsafeMutablePointer<_ShardResult>, plan: _ShardPlan, part: Int) {
+        var meetings = 2
+        guard plan.meet(&meetings), plan.meet(&meetings) else { return }
+        _mergeShare(results, plan: plan, part: part, meetings: &meetings)
+    }
+
+    static func _mergeShare(_ results: UnsafeMutablePointer<_ShardResult>, plan: _ShardPlan, part: Int,
+                            meetings: inout Int) {
+        guard let out = plan.mergeOutput else { return }
+        results[0].rows.withUnsafeBufferPointer { a in
+            results[1].rows.withUnsafeBufferPointer { b in
+                let total = a.count + b.count
+                let half = total / 2
+                let first = part == 0 ? 0 : half
+                let count = part == 0 ? half : total - half
+                _mergeRows(a, b, from: first, count: count,
+                           into: UnsafeMutableBufferPointer(start: out + first, count: count))
+            }
+        }
+        _ = plan.meet(&meetings)
+    }
+
+    /// Rows `first ..< first + count` of the merge of `a` and `b` (each in sequence order, no
+    /// sequence in both) into `out`. Where the range starts in each is the merge path's
+    /// split: the `i` rows of `a` and `first − i` of `b` that come before it.
+    static func _mergeRows(_ a: UnsafeBufferPointer<BBORow>, _ b: UnsafeBufferPointer<BBORow>,
+                           from first: Int, count: Int, into out: UnsafeMutableBufferPointer<BBORow>) {
+        // Largest i such that the first i rows of a all precede row first − i of b.
+        var lo = Swift.max(0, first - b.count), hi = Swift.min(first, a.count)
+        while lo < hi {
+            let i = (lo + hi + 1) / 2
+            if a[i - 1].sequence < b[first - i].sequence { lo = i } else { hi = i - 1 }
+        }
+        var i = lo, j = first - lo, o = 0
+        let dst = out.baseAddress!
+        while o < count && i < a.count && j < b.count {
+            if a[i].sequence < b[j].sequence {
+                (dst + o).initialize(to: a[i])
+                i += 1
+            } else {
+                (dst + o).initialize(to: b[j])
+                j += 1
+            }
+            o += 1
+        }
+        while o < count && i < a.count { (dst + o).initialize(to: a[i]); i += 1; o += 1 }
+        while o < count && j < b.count { (dst + o).initialize(to: b[j]); j += 1; o += 1 }
     }
 }
 
@@ -261,6 +332,8 @@ extension ITCHFileTools {
 final class _ShardPlan: @unchecked Sendable {
     let threads: Int
     var shards: LocateShards?
+    /// Where a two-shard merge writes, set by shard 0 before the meeting that follows the replay's.
+    var mergeOutput: UnsafeMutablePointer<BBORow>?
     /// Arrivals at meetings so far; meeting m is complete at m × threads.
     let arrivals = ManagedAtomic<Int>(0)
     /// Set when a thread could not be started: the waiting ones give up.

@@ -111,6 +111,22 @@ struct ReferenceBBOLog: OrderBookEvents {
             let swapped = ITCHFileTools._mergeBySequence([b, a])
             #expect(merged.count == 2 * count && merged.map(\.sequence) == Array(0..<UInt64(2 * count)), "\(count)")
             #expect(merged == (a + b).sorted { $0.sequence < $1.sequence } && swapped == merged, "\(count)")
+            // Two threads each merge a part, cut anywhere (the ends, the middle, off the middle):
+            // the parts put side by side are the whole merge.
+            for cut in [0, 1, count / 3, count, 2 * count - 1, 2 * count] {
+                var parts = [BBORow](repeating: row(.max), count: 2 * count)
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        parts.withUnsafeMutableBufferPointer { out in
+                            ITCHFileTools._mergeRows(a, b, from: cut, count: 2 * count - cut,
+                                                     into: UnsafeMutableBufferPointer(rebasing: out[cut...]))
+                            ITCHFileTools._mergeRows(a, b, from: 0, count: cut,
+                                                     into: UnsafeMutableBufferPointer(rebasing: out[..<cut]))
+                        }
+                    }
+                }
+                #expect(parts == merged, "\(count) cut at \(cut)")
+            }
         }
     }
 
