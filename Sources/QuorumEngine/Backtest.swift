@@ -208,6 +208,8 @@ public struct BacktestRun: Sendable {
     public var seconds = 0.0
     public var journalDirectory: String?
     public var lastSequence: UInt64 = 0
+    /// Snapshots written beside the journal (see `Backtest.snapshotEvery`).
+    public var snapshotsWritten = 0
     /// Market events (feed messages) per second.
     public var eventsPerSecond: Double { seconds > 0 ? Double(messages) / seconds : 0 }
     /// Coordinator inputs per second.
@@ -238,6 +240,14 @@ public final class Backtest {
     @exclusivity(unchecked) var closing: [UInt64]
     /// Orders matched per update before the rest wait for the next one (a runaway guard).
     public var maxOrdersPerUpdate = 256
+    /// Inputs between the snapshots written beside the journal (`Int.max`: none); with
+    /// snapshots, one is also written at the end. All are kept: `quorum replay` splits its
+    /// work at them (CoordinatorReplay+Stretches.swift) and `--from-snapshot` starts from one.
+    @exclusivity(unchecked) public var snapshotEvery = Int.max
+    @exclusivity(unchecked) var inputsAtSnapshot = 0
+    var snapshotBuffer: [UInt8] = []
+    var snapshotsWritten = 0
+    var snapshotFailure: String?
 
     /// - Parameters:
     ///   - setup: with its locates chosen (see `chooseSymbols`).
@@ -360,6 +370,28 @@ public final class Backtest {
         match(time: t)
         coordinator.consume(market: u)
         match(time: t)
+        if coordinator.counters.inputs &- inputsAtSnapshot >= snapshotEvery { writeSnapshot() }
+    }
+
+    /// Writes the coordinator's state image beside the journal, after its last record (the
+    /// checkpoint the last input made due included). A failure ends the snapshots and fails
+    /// the run at its end.
+    @inline(never)
+    func writeSnapshot() {
+        inputsAtSnapshot = coordinator.counters.inputs
+        guard let dir = journal?.writer.directory, snapshotFailure == nil else { return }
+        guard let blob = coordinator.stateImage(reusing: snapshotBuffer) else {
+            snapshotFailure = "an agent of this team cannot write its state"
+            return
+        }
+        do {
+            try JournalSnapshots.write(directory: dir, sequence: coordinator.lastSequence,
+                                       stateHash: coordinator.stateHash(), blob: blob)
+            snapshotsWritten += 1
+        } catch {
+            snapshotFailure = "\(error)"
+        }
+        snapshotBuffer = blob
     }
 
     /// Runs the whole feed; `progress(messages, bytesDone)` is called every 64 Ki messages.
@@ -435,6 +467,8 @@ public final class Backtest {
         if coordinator.counters.journalFailures > 0 {
             throw .journal("\(coordinator.counters.journalFailures) records could not be journaled")
         }
+        if snapshotEvery != .max { writeSnapshot() }
+        if let snapshotFailure { throw .journal("snapshot: \(snapshotFailure)") }
         var run = BacktestRun(report: TradingReport(coordinator: coordinator, setup: setup))
         run.messages = messages
         run.decodeErrors = decodeErrors
@@ -443,6 +477,7 @@ public final class Backtest {
         run.seconds = _monotonicSeconds() - start
         run.journalDirectory = journal?.writer.directory
         run.lastSequence = coordinator.lastSequence
+        run.snapshotsWritten = snapshotsWritten
         run.report.journal = run.journalDirectory
         return run
     }
@@ -520,6 +555,9 @@ public enum CoordinatorReplay {
         public var snapshotsRejected: [String] = []
         /// Wall-clock seconds from opening the journal to the verified state.
         public var seconds = 0.0
+        /// With more than one thread: the snapshots the replay was split at, each shown equal
+        /// to the state replayed up to it (empty: one thread from the first record or snapshot).
+        public var joinedAt: [UInt64] = []
     }
 
     struct Replayer: JournalReplayer {
@@ -547,13 +585,35 @@ public enum CoordinatorReplay {
 
     /// Reads the session record, rebuilds the desk, replays every input and checks every
     /// checkpoint; with `fromSnapshot`, starts instead from the newest snapshot that restores
-    /// to the hash it recorded and replays the records after it.
+    /// to the hash it recorded and replays the records after it. Otherwise, with `threads` > 1
+    /// and snapshots beside the journal, the records are replayed in stretches on that many
+    /// threads, joined at snapshots (see CoordinatorReplay+Stretches.swift): the same records
+    /// replayed and checkpoints checked, and the same report.
     /// - Throws: `BacktestError` for a journal that is not a coordinator journal, is damaged,
     ///   or holds an undecodable input.
-    public static func run(directory: String, fromSnapshot: Bool = false) throws(BacktestError) -> Result {
+    public static func run(directory: String, fromSnapshot: Bool = false, threads: Int = 1) throws(BacktestError) -> Result {
         let start = _monotonicSeconds()
         let setup = try BacktestSetup(journal: directory)
         let first = try setup.makeDesk()
+        var splitPassedOver: [String] = []
+        if !fromSnapshot, let stretches = _replayInStretches(directory: directory, setup: setup, threads: threads,
+                                                             passedOver: &splitPassedOver) {
+            let last = stretches[stretches.count - 1]
+            var report = TradingReport(coordinator: last.coordinator!, setup: setup)
+            report.journal = directory
+            var result = Result(report: report)
+            let replays = stretches.compactMap(\.replay)  // every one ran: no stretch failed
+            let mismatches = replays.flatMap(\.checkpointMismatches)
+            result.recordsApplied = replays.reduce(0) { $0 + $1.recordsApplied }
+            result.checkpointsChecked = replays.reduce(0) { $0 + $1.checkpointsChecked }
+            result.mismatches = mismatches.count
+            result.firstMismatch = mismatches.first
+            result.lastSequence = last.replay?.lastSequence ?? 0
+            result.snapshotsRejected = splitPassedOver
+            result.joinedAt = stretches.compactMap { $0.end?.sequence }
+            result.seconds = _monotonicSeconds() - start
+            return result
+        }
         var from = _SnapshotStart(coordinator: Coordinator(desk: first, journal: nil, checkpointEvery: setup.checkpointEvery,
                                                             sampleNanos: setup.sampleNanos))
         var limit = UInt64.max
@@ -572,6 +632,8 @@ public enum CoordinatorReplay {
                     throw .journal("\(directory): \(error)")
                 }
                 from.rejected = passedOver + from.rejected
+            } else {
+                from.rejected = splitPassedOver
             }
             replayer = Replayer(coordinator: from.coordinator)
             do {

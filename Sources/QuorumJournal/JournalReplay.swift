@@ -52,10 +52,12 @@ public enum JournalReplay {
     }
 
     /// Replays the records after `snapshotSequence` (every record when nil) into `replayer`,
-    /// whose state the caller has already set to the state after it. Checks every checkpoint.
-    /// - Complexity: O(bytes after the snapshot).
+    /// whose state the caller has already set to the state after it, up to and including the
+    /// record `through` (the end when nil). Checks every checkpoint on the way.
+    /// - Complexity: O(bytes from the snapshot to `through`).
     public static func run<R: JournalReplayer>(directory: String, into replayer: inout R,
-                                               after snapshotSequence: UInt64?) throws -> JournalReplayResult {
+                                               after snapshotSequence: UInt64?,
+                                               through last: UInt64? = nil) throws -> JournalReplayResult {
         var result = JournalReplayResult()
         result.snapshotSequence = snapshotSequence
         // From the snapshot's own record, which must be there: a snapshot past the journal's
@@ -78,7 +80,7 @@ public enum JournalReplay {
                 result.recordsApplied += 1
             }
             result.lastSequence = record.sequence
-            return true
+            return record.sequence != last
         }
         result.scan = scan
         if let damage = scan.damage { throw JournalError.corrupt(damage) }

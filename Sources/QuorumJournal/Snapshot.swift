@@ -69,6 +69,15 @@ public enum JournalSnapshots {
         return directory + "/" + name
     }
 
+    /// `write(directory:sequence:stateHash:blob:)` for a blob in an array.
+    @discardableResult
+    public static func write(directory: String, sequence: UInt64, stateHash: UInt64,
+                             blob: [UInt8]) throws(JournalError) -> String {
+        try _withBytes(blob) { (b) throws(JournalError) in
+            try write(directory: directory, sequence: sequence, stateHash: stateHash, blob: b)
+        }
+    }
+
     /// Reads and checks one snapshot file.
     public static func read(path: String) throws(JournalError) -> JournalSnapshot {
         typealias D = SnapshotDescriptor
@@ -105,19 +114,22 @@ public enum JournalSnapshots {
         }
     }
 
+    /// Every snapshot file in `directory` by name, oldest first (nothing read or checked).
+    public static func list(directory: String) throws(JournalError) -> [(sequence: UInt64, path: String)] {
+        guard let names = system_listDirectory(directory) else {
+            throw .io(operation: "opendir", path: directory, offset: nil, errno: .current)
+        }
+        return names.compactMap { n in JournalFileNames.snapshotSequence(of: n).map { ($0, directory + "/" + n) } }
+            .sorted { $0.0 < $1.0 }
+    }
+
     /// The newest snapshot that passes its checks (at or below `atOrBefore`), and the newer
     /// ones that did not, with why.
     public static func newestValid(directory: String, atOrBefore limit: UInt64 = .max) throws(JournalError)
         -> (snapshot: JournalSnapshot?, rejected: [(path: String, reason: String)]) {
-        guard let names = system_listDirectory(directory) else {
-            throw .io(operation: "opendir", path: directory, offset: nil, errno: .current)
-        }
-        let candidates = names.compactMap { n in JournalFileNames.snapshotSequence(of: n).map { ($0, n) } }
-            .filter { $0.0 <= limit }
-            .sorted { $0.0 > $1.0 }
+        let candidates = try list(directory: directory).filter { $0.sequence <= limit }.reversed()
         var rejected: [(String, String)] = []
-        for (_, name) in candidates {
-            let path = directory + "/" + name
+        for (_, path) in candidates {
             do throws(JournalError) {
                 return (try read(path: path), rejected)
             } catch {

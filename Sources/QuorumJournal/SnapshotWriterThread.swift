@@ -92,9 +92,7 @@ public final class SnapshotWriterThread: @unchecked Sendable {
 
     func write() {
         do throws(JournalError) {
-            try _withBytes(slot.blob) { (b) throws(JournalError) in
-                try JournalSnapshots.write(directory: directory, sequence: slot.sequence, stateHash: slot.stateHash, blob: b)
-            }
+            try JournalSnapshots.write(directory: directory, sequence: slot.sequence, stateHash: slot.stateHash, blob: slot.blob)
             written += 1
             lastSequence = slot.sequence
             prune()

@@ -39,6 +39,10 @@ struct BacktestCommand: ParsableCommand {
     var locates: [UInt16] = []
     @Option(name: .customLong("checkpoint-every"), help: "Inputs between checkpoint records.")
     var checkpointEvery: Int = 10_000
+    @Option(name: .customLong("snapshot-every"), help: ArgumentHelp(
+        "Inputs between state snapshots written beside the journal, plus one at the end (0: none).",
+        discussion: "`quorum replay` splits its work over the cores at them; `--from-snapshot` starts from one. The journal's segments are byte-identical run to run; a snapshot holds its structs' padding bytes as memory had them, so two runs' snapshots can differ there."))
+    var snapshotEvery: Int = 0
     @Option(name: .long, help: "Capital (currency) for returns and the risk engine.")
     var capital: Double = 1_000_000
     @Option(name: .customLong("sample-ms"), help: "Event-time milliseconds between P&L samples.")
@@ -56,6 +60,7 @@ struct BacktestCommand: ParsableCommand {
     func validate() throws {
         guard symbols >= 1 && symbols <= 4096 else { throw ValidationError("--symbols must be in 1...4096") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be >= 1") }
+        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be >= 0 (0: no snapshots)") }
         guard capital > 0 else { throw ValidationError("--capital must be > 0") }
         guard sampleMs >= 1 else { throw ValidationError("--sample-ms must be >= 1") }
     }
@@ -90,6 +95,7 @@ struct BacktestCommand: ParsableCommand {
             }
             let dir = journal ?? "journal/backtest-\(time(nil))"
             let backtest = try Backtest(setup: setup, journalDirectory: dir)
+            backtest.snapshotEvery = snapshotEvery == 0 ? .max : snapshotEvery
             var meter = ProgressLine("backtest \(feed)", total: 0)
             let result = try backtest.run(feed: file.bytes) { n, _ in meter.advance(to: n) }
             meter.finish()
@@ -132,6 +138,7 @@ struct BacktestCommand: ParsableCommand {
         let dir = journal ?? "journal/backtest-\(time(nil))"
         guard dir != feed else { throw ValidationError("--journal must not be the feed journal \(feed)") }
         let backtest = try Backtest(setup: setup, journalDirectory: dir)
+        backtest.snapshotEvery = snapshotEvery == 0 ? .max : snapshotEvery
         var meter = ProgressLine("backtest \(feed)", total: 0)
         let result = try backtest.run(journalFeed: feed) { n, _ in meter.advance(to: n) }
         meter.finish()
@@ -146,7 +153,8 @@ struct BacktestCommand: ParsableCommand {
                   + "\(result.marketInputs) market updates in \(String(format: "%.3f", result.seconds)) s; "
                   + "\(Int(result.eventsPerSecond)) \(events), "
                   + "\(Int(result.deskInputsPerSecond)) desk inputs/s (\(result.deskInputs) inputs)")
-            print("journal \(dir): \(result.lastSequence) records\n")
+            let snapshots = result.snapshotsWritten > 0 ? ", \(result.snapshotsWritten) snapshots beside it" : ""
+            print("journal \(dir): \(result.lastSequence) records\(snapshots)\n")
             print(result.report.render(), terminator: "")
         }
     }

@@ -6,6 +6,7 @@
 import ArgumentParser
 import QuorumEngine
 import QuorumMarketTools
+import QuorumRings
 
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,13 +22,21 @@ struct ReplayCommand: ParsableCommand {
         "Start from the newest snapshot (written by `quorum run`) instead of the first record.",
         discussion: "The snapshot must restore to the state hash it recorded; the records after it are replayed and their checkpoints checked."))
     var fromSnapshot = false
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads to replay on (default: the cores this process may use).",
+        discussion: "With snapshots beside the journal, the records are replayed in stretches joined at snapshots, one per thread; each snapshot must equal, byte for byte, the state replayed up to it. Without, or with 1, one thread replays from the first record."))
+    var threads: Int = CPUSet.available.cpus.count
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be in 1...256") }
+    }
 
     func run() throws {
         let result: CoordinatorReplay.Result
         do {
-            result = try CoordinatorReplay.run(directory: journal, fromSnapshot: fromSnapshot)
+            result = try CoordinatorReplay.run(directory: journal, fromSnapshot: fromSnapshot, threads: threads)
         } catch {
             ProgressLine.writeStderr("quorum replay: \(error)\n")
             throw ExitCode(2)
@@ -40,8 +49,11 @@ struct ReplayCommand: ParsableCommand {
             print(result.report.json)
         } else {
             let from = result.snapshotSequence.map { "from the snapshot at sequence \($0), " } ?? ""
+            let joined = result.joinedAt.isEmpty ? ""
+                : " on \(result.joinedAt.count + 1) threads, joined at the snapshots at sequence "
+                  + result.joinedAt.map(String.init).joined(separator: ", ") + " (each at the state hash the replay reached there)"
             print("replayed \(from)\(result.recordsApplied) records to sequence \(result.lastSequence) in "
-                  + "\(String(format: "%.3f", result.seconds)) s; "
+                  + "\(String(format: "%.3f", result.seconds)) s\(joined); "
                   + "\(result.checkpointsChecked) checkpoints checked, \(result.mismatches) mismatched\n")
             print(result.report.render(), terminator: "")
         }
