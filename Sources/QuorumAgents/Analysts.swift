@@ -183,9 +183,12 @@ public final class Analyst<Strategy: AnalystStrategy>: Agent {
     public let id: AgentID
     public var role: Role { .analyst }
     public let parameters: AnalystParameters
-    @exclusivity(unchecked) var states: [Strategy]
-    @exclusivity(unchecked) var last: [Direction]
-    @exclusivity(unchecked) var lastEmit: [UInt64]
+    /// Per symbol: the strategy's state, the direction last emitted and when. Fixed stores
+    /// the analyst owns (an array in a class would be checked for uniqueness on every write).
+    let symbolCount: Int
+    let states: UnsafeMutablePointer<Strategy>
+    let last: UnsafeMutablePointer<Direction>
+    let lastEmit: UnsafeMutablePointer<UInt64>
     /// Updates seen, signals emitted (since init).
     @exclusivity(unchecked) public internal(set) var updates = 0
     @exclusivity(unchecked) public internal(set) var emitted = 0
@@ -194,14 +197,26 @@ public final class Analyst<Strategy: AnalystStrategy>: Agent {
     public init(id: AgentID, symbolCount: Int, parameters: AnalystParameters = AnalystParameters()) {
         self.id = id
         self.parameters = parameters
-        states = (0..<max(1, symbolCount)).map { _ in Strategy(parameters) }
-        last = Array(repeating: .flat, count: max(1, symbolCount))
-        lastEmit = Array(repeating: 0, count: max(1, symbolCount))
+        let n = max(1, symbolCount)
+        self.symbolCount = n
+        states = .allocate(capacity: n)
+        for i in 0..<n { (states + i).initialize(to: Strategy(parameters)) }
+        last = .allocate(capacity: n)
+        last.initialize(repeating: .flat, count: n)
+        lastEmit = .allocate(capacity: n)
+        lastEmit.initialize(repeating: 0, count: n)
+    }
+
+    deinit {
+        states.deinitialize(count: symbolCount)
+        states.deallocate()
+        last.deallocate()
+        lastEmit.deallocate()
     }
 
     public func onMarket(_ update: MarketUpdate, _ c: AgentContext, into out: AgentOutput) {
         let i = c.symbol.index
-        guard c.mid > 0, i < states.count else { return }
+        guard c.mid > 0, i < symbolCount else { return }
         updates &+= 1
         let v = states[i].update(update, mid: c.mid, parameters)
         let refresh = v.direction != .flat && c.time >= lastEmit[i] &+ parameters.horizonNanos / 2

@@ -51,11 +51,11 @@ extension Analyst: StateImaging {
         var who = id
         try image.value(&who)
         guard who == id else { throw .unsupported("analyst \(who) in the image where the configuration has \(id)") }
-        var n = states.count
+        var n = symbolCount
         try image.value(&n)
-        guard n == states.count else { throw .unsupported("analyst \(id): \(n) symbols in the image, \(states.count) configured") }
-        for i in states.indices { try states[i].image(&image) }
-        try image.array(&last); try image.array(&lastEmit)
+        guard n == symbolCount else { throw .unsupported("analyst \(id): \(n) symbols in the image, \(symbolCount) configured") }
+        for i in 0..<symbolCount { try states[i].image(&image) }
+        try image.buffer(last, count: symbolCount); try image.buffer(lastEmit, count: symbolCount)
         try image.value(&updates); try image.value(&emitted)
     }
 }
@@ -93,8 +93,8 @@ extension RollingVWAP {
 
 extension RollingExtremes {
     mutating func image(_ image: inout StateImage) throws(StateImageError) {
-        try image.array(&maxSeq); try image.array(&maxVal); try image.value(&maxHead); try image.value(&maxCount)
-        try image.array(&minSeq); try image.array(&minVal); try image.value(&minHead); try image.value(&minCount)
+        try image.array(&entries); try image.value(&maxHead); try image.value(&maxCount)
+        try image.value(&minHead); try image.value(&minCount)
         try image.value(&seen)
     }
 }
@@ -102,8 +102,7 @@ extension RollingExtremes {
 extension RegimeAgent: StateImaging {
     public func image(_ image: inout StateImage) throws(StateImageError) {
         try image.section("RegimeAgent")
-        try image.array(&lastMid); try image.array(&variance); try image.array(&drift); try image.array(&seen)
-        try image.array(&regimes)
+        try image.buffer(filters, count: symbolCount); try image.buffer(regimes, count: symbolCount)
         try image.value(&changes)
     }
 }

@@ -399,9 +399,17 @@ public final class Desk {
     // MARK: - Pipeline stages
 
     /// Validates and routes what the agent that just ran put into `output`.
+    @inline(__always)
     func collect(from a: AgentID) {
-        // Most calls find nothing: return before any set-up.
-        guard output.observationCount > 0 || output.signalCount > 0 || output.setupCount > 0 else { return }
+        // Most calls find nothing: that test is made where the agent was called, without a call.
+        let o = output
+        guard o.observationCount | o.signalCount | o.setupCount != 0 else { return }
+        collectOutput(from: a)
+    }
+
+    /// `collect(from:)` once the output holds something.
+    @inline(never)
+    func collectOutput(from a: AgentID) {
         var bad = 0
         var reason = InvalidOutput.wrongAgent
         for k in 0..<output.observationCount {

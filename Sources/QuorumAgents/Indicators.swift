@@ -174,25 +174,28 @@ public struct RollingVWAP: Sendable {
 /// and popped at most once: amortised O(1), worst case O(window) for one update).
 public struct RollingExtremes: Sendable {
     public let window: Int
-    var maxSeq: [Int]
-    var maxVal: [Double]
+    /// One value in a queue and when it came (its index in the stream).
+    struct Entry: Sendable, Equatable {
+        var seq: Int
+        var value: Double
+    }
+    /// Both queues in one ring store (one uniqueness check per update, not four): the
+    /// candidates for the high at `0..<window`, those for the low at `window..<2·window`.
+    var entries: [Entry]
     var maxHead = 0, maxCount = 0
-    var minSeq: [Int]
-    var minVal: [Double]
     var minHead = 0, minCount = 0
     public internal(set) var seen = 0
 
     public init(window: Int) {
         self.window = max(1, window)
-        maxSeq = Array(repeating: 0, count: max(1, window)); maxVal = Array(repeating: 0, count: max(1, window))
-        minSeq = Array(repeating: 0, count: max(1, window)); minVal = Array(repeating: 0, count: max(1, window))
+        entries = Array(repeating: Entry(seq: 0, value: 0), count: 2 * self.window)
     }
 
     public var isFull: Bool { seen >= window }
     /// Highest of the last `window` values (−∞ when empty).
-    public var high: Double { maxCount > 0 ? maxVal[maxHead] : -.infinity }
+    public var high: Double { maxCount > 0 ? entries[maxHead].value : -.infinity }
     /// Lowest of the last `window` values (+∞ when empty).
-    public var low: Double { minCount > 0 ? minVal[minHead] : .infinity }
+    public var low: Double { minCount > 0 ? entries[window + minHead].value : .infinity }
 
     /// (head + k) mod window for head < window and k ≤ window, without a division.
     @inline(__always) func slot(_ head: Int, _ k: Int) -> Int {
@@ -203,16 +206,27 @@ public struct RollingExtremes: Sendable {
     public mutating func update(_ x: Double) {
         let s = seen
         seen += 1
-        // Expire the front entries that left the window.
-        while maxCount > 0 && maxSeq[maxHead] <= s - window { maxHead = slot(maxHead, 1); maxCount -= 1 }
-        while minCount > 0 && minSeq[minHead] <= s - window { minHead = slot(minHead, 1); minCount -= 1 }
-        // Drop dominated entries from the back.
-        while maxCount > 0 && maxVal[slot(maxHead, maxCount - 1)] <= x { maxCount -= 1 }
-        while minCount > 0 && minVal[slot(minHead, minCount - 1)] >= x { minCount -= 1 }
-        let mi = slot(maxHead, maxCount)
-        maxSeq[mi] = s; maxVal[mi] = x; maxCount += 1
-        let ni = slot(minHead, minCount)
-        minSeq[ni] = s; minVal[ni] = x; minCount += 1
+        let w = window
+        var maxHead = self.maxHead, maxCount = self.maxCount, minHead = self.minHead, minCount = self.minCount
+        // (head + k) mod w for head < w and k ≤ w, as `slot` (which would reach into self).
+        @inline(__always) func slot(_ head: Int, _ k: Int) -> Int {
+            let x = head + k
+            return x >= w ? x - w : x
+        }
+        entries.withUnsafeMutableBufferPointer { e in
+            let hi = e.baseAddress!, lo = hi + w
+            // Expire the front entries that left the window.
+            while maxCount > 0 && hi[maxHead].seq <= s - w { maxHead = slot(maxHead, 1); maxCount -= 1 }
+            while minCount > 0 && lo[minHead].seq <= s - w { minHead = slot(minHead, 1); minCount -= 1 }
+            // Drop dominated entries from the back.
+            while maxCount > 0 && hi[slot(maxHead, maxCount - 1)].value <= x { maxCount -= 1 }
+            while minCount > 0 && lo[slot(minHead, minCount - 1)].value >= x { minCount -= 1 }
+            hi[slot(maxHead, maxCount)] = Entry(seq: s, value: x)
+            maxCount += 1
+            lo[slot(minHead, minCount)] = Entry(seq: s, value: x)
+            minCount += 1
+        }
+        self.maxHead = maxHead; self.maxCount = maxCount; self.minHead = minHead; self.minCount = minCount
     }
 }
 

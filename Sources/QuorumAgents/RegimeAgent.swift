@@ -23,40 +23,54 @@ public final class RegimeAgent: Agent {
     public let id: AgentID
     public var role: Role { .regime }
     public let parameters: RegimeParameters
-    @exclusivity(unchecked) var lastMid: [Double]
-    @exclusivity(unchecked) var variance: [Double]
-    @exclusivity(unchecked) var drift: [Double]
-    @exclusivity(unchecked) var seen: [Int]
-    @exclusivity(unchecked) var regimes: [Regime]
+    /// One symbol's filter: the last mid, the EWMA variance and drift of returns, returns seen.
+    struct Filter: Equatable {
+        var lastMid = 0.0, variance = 0.0, drift = 0.0
+        var seen = 0
+    }
+    /// Per symbol, in fixed stores the agent owns (arrays in a class would be checked for
+    /// uniqueness on every write of every update).
+    let symbolCount: Int
+    let filters: UnsafeMutablePointer<Filter>
+    let regimes: UnsafeMutablePointer<Regime>
     @exclusivity(unchecked) public internal(set) var changes = 0
 
     public init(id: AgentID, symbolCount: Int, parameters: RegimeParameters = RegimeParameters()) {
         self.id = id
         self.parameters = parameters
         let n = max(1, symbolCount)
-        lastMid = Array(repeating: 0, count: n); variance = Array(repeating: 0, count: n)
-        drift = Array(repeating: 0, count: n); seen = Array(repeating: 0, count: n)
-        regimes = Array(repeating: .calm, count: n)
+        self.symbolCount = n
+        filters = .allocate(capacity: n)
+        filters.initialize(repeating: Filter(), count: n)
+        regimes = .allocate(capacity: n)
+        regimes.initialize(repeating: .calm, count: n)
+    }
+
+    deinit {
+        filters.deallocate()
+        regimes.deallocate()
     }
 
     public func regime(_ s: SymbolID) -> Regime { regimes[s.index] }
     /// EWMA per-update volatility (0 before two mids).
-    public func volatility(_ s: SymbolID) -> Double { variance[s.index].squareRoot() }
-    public func drift(_ s: SymbolID) -> Double { drift[s.index] }
+    public func volatility(_ s: SymbolID) -> Double { filters[s.index].variance.squareRoot() }
+    public func drift(_ s: SymbolID) -> Double { filters[s.index].drift }
 
     public func onMarket(_ update: MarketUpdate, _ c: AgentContext, into out: AgentOutput) {
         let i = c.symbol.index
-        guard c.mid > 0, i < regimes.count else { return }
-        defer { lastMid[i] = c.mid }
-        guard lastMid[i] > 0 else { return }
-        let r = c.mid / lastMid[i] - 1
+        guard c.mid > 0, i < symbolCount else { return }
+        let f = filters + i
+        defer { f.pointee.lastMid = c.mid }
+        guard f.pointee.lastMid > 0 else { return }
+        let r = c.mid / f.pointee.lastMid - 1
         let p = parameters
-        variance[i] = p.lambda * variance[i] + (1 - p.lambda) * r * r
-        drift[i] = p.lambda * drift[i] + (1 - p.lambda) * r
-        seen[i] += 1
-        guard seen[i] >= p.warmup else { return }
-        let vol = variance[i].squareRoot()
-        let ratio = vol > 0 ? abs(drift[i]) / vol : 0
+        f.pointee.variance = p.lambda * f.pointee.variance + (1 - p.lambda) * r * r
+        f.pointee.drift = p.lambda * f.pointee.drift + (1 - p.lambda) * r
+        f.pointee.seen += 1
+        guard f.pointee.seen >= p.warmup else { return }
+        let vol = f.pointee.variance.squareRoot()
+        let drift = f.pointee.drift
+        let ratio = vol > 0 ? abs(drift) / vol : 0
         let now = regimes[i]
         let next: Regime
         if vol > (now == .volatile ? p.volatileExit : p.volatileEnter) {
@@ -69,7 +83,7 @@ public final class RegimeAgent: Agent {
         guard next != now else { return }
         regimes[i] = next
         changes &+= 1
-        out.emit(Observation(kind: .regime, agent: id, symbol: c.symbol, regime: next, value: vol, value2: drift[i],
+        out.emit(Observation(kind: .regime, agent: id, symbol: c.symbol, regime: next, value: vol, value2: drift,
                              time: c.time))
     }
 }

@@ -8,7 +8,7 @@ import QuorumJournal
 
 extension Coordinator {
     /// The version of the coordinator's state image; a different one is refused.
-    static let stateImageVersion: UInt32 = 1
+    static let stateImageVersion: UInt32 = 2  // 2: rolling extremes in one ring store, the regime filters per symbol
 
     /// Whether `stateImage()` can be made (a custom analyst may not write its state).
     public var canImageState: Bool { desk.canImageState }
