@@ -19,8 +19,8 @@ extension Desk {
         try image.value(&counters); try image.value(&orderCount); try image.array(&orders)
         try image.value(&cancelAllRequested); try image.value(&mode); try image.value(&riskOff)
         try image.array(&cursors); try image.value(&deliveredFrom)
-        try image.array(&position); try image.array(&target); try image.array(&mid)
-        try image.array(&bid); try image.array(&ask); try image.array(&trip)
+        try image.array(&position); try image.array(&target); try image.buffer(mid, count: symbolCount)
+        try image.buffer(bid, count: symbolCount); try image.buffer(ask, count: symbolCount); try image.array(&trip)
         try image.value(&dirty); try image.value(&dirtyCount); try image.value(&step); try image.value(&now)
         for a in analystAgents {
             guard let a = a as? StateImaging else { throw .unsupported("analyst \(a.id) cannot image its state") }

@@ -99,9 +99,11 @@ public final class Desk {
 
     @exclusivity(unchecked) var position: [Int64]
     @exclusivity(unchecked) var target: [Int64]
-    @exclusivity(unchecked) var mid: [Double]
-    @exclusivity(unchecked) var bid: [BookQuote]
-    @exclusivity(unchecked) var ask: [BookQuote]
+    /// Per symbol, the latest mid and best quotes: written on every update, so kept in stores
+    /// the desk owns rather than arrays (checked for uniqueness on every write).
+    let mid: UnsafeMutablePointer<Double>
+    let bid: UnsafeMutablePointer<BookQuote>
+    let ask: UnsafeMutablePointer<BookQuote>
     @exclusivity(unchecked) var trip: [RoundTrip]
     @exclusivity(unchecked) var dirty: InlineArray<16, SymbolID> = InlineArray(repeating: .none)
     @exclusivity(unchecked) var dirtyCount = 0
@@ -242,10 +244,19 @@ public final class Desk {
         output = AgentOutput(capacity: 16)
         position = Array(repeating: 0, count: n)
         target = Array(repeating: 0, count: n)
-        mid = Array(repeating: 0, count: n)
-        bid = Array(repeating: .empty, count: n)
-        ask = Array(repeating: .empty, count: n)
+        mid = .allocate(capacity: n)
+        mid.initialize(repeating: 0, count: n)
+        bid = .allocate(capacity: n)
+        bid.initialize(repeating: .empty, count: n)
+        ask = .allocate(capacity: n)
+        ask.initialize(repeating: .empty, count: n)
         trip = Array(repeating: RoundTrip(), count: n)
+    }
+
+    deinit {
+        mid.deallocate()
+        bid.deallocate()
+        ask.deallocate()
     }
 
     // MARK: - Read-only views

@@ -555,9 +555,12 @@ public enum CoordinatorReplay {
         public var snapshotsRejected: [String] = []
         /// Wall-clock seconds from opening the journal to the verified state.
         public var seconds = 0.0
-        /// With more than one thread: the snapshots the replay was split at, each shown equal
-        /// to the state replayed up to it (empty: one thread from the first record or snapshot).
+        /// With more than one thread: the snapshots the replay was split at, at each of which
+        /// the replay reached the hash the snapshot recorded (empty: one thread from the first
+        /// record or a snapshot).
         public var joinedAt: [UInt64] = []
+        /// Threads the replay ran on.
+        public var threads = 1
     }
 
     struct Replayer: JournalReplayer {
@@ -611,6 +614,7 @@ public enum CoordinatorReplay {
             result.lastSequence = last.replay?.lastSequence ?? 0
             result.snapshotsRejected = splitPassedOver
             result.joinedAt = stretches.compactMap { $0.end?.sequence }
+            result.threads = Swift.min(threads, stretches.count)
             result.seconds = _monotonicSeconds() - start
             return result
         }

@@ -1,3 +1,4 @@
+import Atomics
 import QuorumJournal
 import QuorumRings
 
@@ -31,18 +32,24 @@ extension CoordinatorReplay {
         var decodeError: CoordinatorDecodeError?
     }
 
-    /// The replay of `directory` split at snapshots over up to `threads` threads; nil (with
-    /// why in `passedOver`) when there is nothing to split at or the split did not hold, and
-    /// one thread from the first record must do it.
+    /// Stretches per thread, at most: with more stretches than threads, a thread that finishes
+    /// early (its core was less busy) takes the next one, so the threads end close together.
+    static let stretchesPerThread = 8
+
+    /// The replay of `directory` split at snapshots into up to `stretchesPerThread × threads`
+    /// stretches, taken in order by `threads` threads; nil (with why in `passedOver`) when
+    /// there is nothing to split at or the split did not hold, and one thread from the first
+    /// record must do it.
     static func _replayInStretches(directory: String, setup: BacktestSetup, threads: Int,
                                    passedOver: inout [String]) -> [_Stretch]? {
         guard threads > 1, var candidates = try? JournalSnapshots.list(directory: directory),
               let newest = candidates.last?.sequence else { return nil }
-        // Ends near k/threads of the way to the newest snapshot (about the journal's end when a
+        // Ends near k/pieces of the way to the newest snapshot (about the journal's end when a
         // snapshot was written at it, as `run` and `backtest` do), each read and checked.
+        let pieces = Swift.min(candidates.count + 1, stretchesPerThread * threads)
         var ends: [JournalSnapshot] = []
-        for k in 1..<threads {
-            let target = newest / UInt64(threads) * UInt64(k)
+        for k in 1..<pieces {
+            let target = newest / UInt64(pieces) * UInt64(k)
             while let i = candidates.indices.filter({ candidates[$0].sequence > (ends.last?.sequence ?? 0) })
                 .min(by: { _distance(candidates[$0].sequence, target) < _distance(candidates[$1].sequence, target) }) {
                 let path = candidates.remove(at: i).path
@@ -56,30 +63,22 @@ extension CoordinatorReplay {
         }
         guard !ends.isEmpty else { return nil }
         let n = ends.count + 1
-        let stretches = UnsafeMutablePointer<_Stretch>.allocate(capacity: n)
+        let plan = _StretchPlan(count: n)
         for k in 0..<n {
-            (stretches + k).initialize(to: _Stretch(start: k > 0 ? ends[k - 1] : nil, end: k < ends.count ? ends[k] : nil))
+            (plan.stretches + k).initialize(to: _Stretch(start: k > 0 ? ends[k - 1] : nil, end: k < ends.count ? ends[k] : nil))
         }
-        defer {
-            stretches.deinitialize(count: n)
-            stretches.deallocate()
-        }
-        // The later stretches on threads of their own, the first on this one; each writes only
-        // its own stretch, and the joins order those writes before the reads below.
-        let address = UInt(bitPattern: stretches)
+        // This thread and `threads − 1` more take the stretches in order; each writes only the
+        // stretches it took, and the joins order those writes before the reads below.
         var workers: [PinnedThread] = []
-        for k in 1..<n {
+        for k in 1..<Swift.min(threads, n) {
             guard let t = try? PinnedThread.start(name: "replay-\(k)", cpus: nil, {
-                _replay(&UnsafeMutablePointer<_Stretch>(bitPattern: address)![k], directory: directory, setup: setup)
-            }) else {
-                stretches[k].failure = "cannot start a replay thread"
-                continue
-            }
+                plan.work(directory: directory, setup: setup)
+            }) else { break }
             workers.append(t)
         }
-        _replay(&stretches[0], directory: directory, setup: setup)
+        plan.work(directory: directory, setup: setup)
         for w in workers { w.join() }
-        let all = (0..<n).map { stretches[$0] }
+        let all = (0..<n).map { plan.stretches[$0] }
         var failures = all.compactMap(\.failure)
         for s in all.dropFirst() {
             guard let m = s.replay?.checkpointMismatches.first, let start = s.start else { continue }
@@ -126,6 +125,7 @@ extension CoordinatorReplay {
             return
         }
         guard let end = s.end else { return }
+        s.coordinator = nil  // only the last stretch's state is reported
         let last = s.replay?.lastSequence ?? 0
         guard last == end.sequence else {
             s.failure = "\(end.path): sequence \(end.sequence) is past the journal's last record \(last)"
@@ -136,6 +136,32 @@ extension CoordinatorReplay {
             s.failure = "\(end.path): the state replayed to sequence \(end.sequence) has hash \(String(reached, radix: 16)), "
                 + "the snapshot recorded \(String(end.stateHash, radix: 16))"
             return
+        }
+    }
+}
+
+/// The stretches of one replay and the next one to take, shared by its threads.
+final class _StretchPlan: @unchecked Sendable {
+    let count: Int
+    let stretches: UnsafeMutablePointer<CoordinatorReplay._Stretch>
+    let next = ManagedAtomic<Int>(0)
+
+    init(count: Int) {
+        self.count = count
+        stretches = .allocate(capacity: count)
+    }
+
+    deinit {
+        stretches.deinitialize(count: count)
+        stretches.deallocate()
+    }
+
+    /// Replays stretches, taking the next one left, until none is.
+    func work(directory: String, setup: BacktestSetup) {
+        while true {
+            let k = next.loadThenWrappingIncrement(ordering: .relaxed)
+            guard k < count else { return }
+            CoordinatorReplay._replay(&stretches[k], directory: directory, setup: setup)
         }
     }
 }

@@ -24,7 +24,7 @@ struct ReplayCommand: ParsableCommand {
     var fromSnapshot = false
     @Option(name: .long, help: ArgumentHelp(
         "Threads to replay on (default: the cores this process may use).",
-        discussion: "With snapshots beside the journal, the records are replayed in stretches joined at snapshots, one per thread; each snapshot must equal, byte for byte, the state replayed up to it. Without, or with 1, one thread replays from the first record."))
+        discussion: "With snapshots beside the journal (quorum run writes them; quorum backtest with --snapshot-every), the records are replayed in stretches joined at snapshots, up to eight per thread, each thread taking the next stretch left: at every join the replay must reach the state hash the snapshot recorded, and the snapshot must restore to it. Every record is replayed and every checkpoint checked either way; if a join does not hold, one thread replays from the first record and says why. Without snapshots, or with 1, one thread replays from the first record."))
     var threads: Int = CPUSet.available.cpus.count
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
@@ -50,8 +50,8 @@ struct ReplayCommand: ParsableCommand {
         } else {
             let from = result.snapshotSequence.map { "from the snapshot at sequence \($0), " } ?? ""
             let joined = result.joinedAt.isEmpty ? ""
-                : " on \(result.joinedAt.count + 1) threads, joined at the snapshots at sequence "
-                  + result.joinedAt.map(String.init).joined(separator: ", ") + " (each at the state hash the replay reached there)"
+                : " (\(result.joinedAt.count + 1) stretches on \(result.threads) threads, joined at the snapshots at sequence "
+                  + result.joinedAt.map(String.init).joined(separator: ", ") + ", each at the state hash the replay reached there)"
             print("replayed \(from)\(result.recordsApplied) records to sequence \(result.lastSequence) in "
                   + "\(String(format: "%.3f", result.seconds)) s\(joined); "
                   + "\(result.checkpointsChecked) checkpoints checked, \(result.mismatches) mismatched\n")
