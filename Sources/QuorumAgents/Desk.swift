@@ -79,7 +79,7 @@ public final class Desk {
     @exclusivity(unchecked) public internal(set) var mode = EngineMode.normal
     @exclusivity(unchecked) public internal(set) var riskOff = false
 
-    let locateToSymbol: [Int16]
+    @usableFromInline let locateToSymbol: [Int16]
     let teamOfSymbol: [Int]
     let analystsOf: [[Int]]
     /// `analystsOf` flattened: symbol s's analysts are `coverList[coverStart[s]..<coverStart[s + 1]]`
@@ -263,7 +263,7 @@ public final class Desk {
 
     public func position(_ s: SymbolID) -> Int64 { position[s.index] }
     public func target(_ s: SymbolID) -> Int64 { target[s.index] }
-    public func symbol(locate: UInt16) -> SymbolID? {
+    @inlinable public func symbol(locate: UInt16) -> SymbolID? {
         let v = locateToSymbol[Int(locate)]
         return v < 0 ? nil : SymbolID(Int(v))
     }

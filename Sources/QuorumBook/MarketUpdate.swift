@@ -4,10 +4,10 @@ import QuorumWire
 @frozen public struct BookChanges: OptionSet, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let bestBidOffer = BookChanges(rawValue: 1)
+    @inlinable public static var bestBidOffer: BookChanges { BookChanges(rawValue: 1) }
     /// Some level changed (not necessarily within the top 5).
-    public static let levels = BookChanges(rawValue: 2)
-    public static let trade = BookChanges(rawValue: 4)
+    @inlinable public static var levels: BookChanges { BookChanges(rawValue: 2) }
+    @inlinable public static var trade: BookChanges { BookChanges(rawValue: 4) }
 }
 
 /// The fixed-size event the feed handler publishes to agents after a message changed a book.
@@ -15,7 +15,7 @@ import QuorumWire
 /// Plain data (`BitwiseCopyable`, no references) so it can be copied into a broadcast ring
 /// slot by value. Levels beyond the book's depth are `DepthLevel.empty`.
 @frozen public struct MarketUpdate: Sendable, BitwiseCopyable {
-    public static let depth = 5
+    @inlinable public static var depth: Int { 5 }
 
     public var locate: StockLocate
     public var stock: Stock

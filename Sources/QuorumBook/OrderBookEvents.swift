@@ -8,7 +8,7 @@ import QuorumWire
         self.price = price
         self.qty = qty
     }
-    public static let empty = BookQuote(price: .zero, qty: 0)
+    @inlinable public static var empty: BookQuote { BookQuote(price: .zero, qty: 0) }
     @inlinable public var isEmpty: Bool { qty == 0 }
     public var description: String { isEmpty ? "-" : "\(qty)@\(price)" }
 }
@@ -23,7 +23,7 @@ import QuorumWire
         self.qty = qty
         self.orderCount = orderCount
     }
-    public static let empty = DepthLevel(price: .zero, qty: 0, orderCount: 0)
+    @inlinable public static var empty: DepthLevel { DepthLevel(price: .zero, qty: 0, orderCount: 0) }
 }
 
 /// How a trade came about.
@@ -62,8 +62,9 @@ import QuorumWire
         self.printable = printable
     }
 
-    public static let none = TradeEvent(price: .zero, qty: 0, restingSide: .buy, kind: .execution,
-                                        matchNumber: MatchNumber(0), orderRef: OrderRef(0))
+    @inlinable public static var none: TradeEvent {
+        TradeEvent(price: .zero, qty: 0, restingSide: .buy, kind: .execution, matchNumber: MatchNumber(0), orderRef: OrderRef(0))
+    }
 }
 
 /// Receives book changes as they happen.

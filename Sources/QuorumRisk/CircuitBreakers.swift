@@ -71,7 +71,7 @@ public final class CircuitBreakers {
     public internal(set) var dayStartEquity: Double
     public internal(set) var peakEquity: Double
     public internal(set) var rejectedObservations = 0
-    var statuses: (BreakerStatus, BreakerStatus, BreakerStatus, BreakerStatus)
+    @usableFromInline var statuses: (BreakerStatus, BreakerStatus, BreakerStatus, BreakerStatus)
 
     /// - Throws: `RiskError.invalidConfig` for bad thresholds, capital or equity.
     public init(config: BreakerConfig = BreakerConfig(), capital: Double, equity: Double) throws(RiskError) {
@@ -94,7 +94,7 @@ public final class CircuitBreakers {
 
     /// The most severe breaker state.
     /// - Complexity: O(1).
-    public var mode: EngineMode {
+    @inlinable public var mode: EngineMode {
         max(max(statuses.0.state, statuses.1.state), max(statuses.2.state, statuses.3.state))
     }
 

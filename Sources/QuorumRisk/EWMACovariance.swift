@@ -32,7 +32,7 @@ public final class EWMACovariance {
     /// 1/σᵢ scratch for ``maxCorrelation()`` (n entries).
     let inverseVolatility: UnsafeMutablePointer<Double>
     /// Σ, row-major n×n, both triangles kept equal.
-    let storage: UnsafeMutablePointer<Double>
+    @usableFromInline let storage: UnsafeMutablePointer<Double>
     /// Scratch for the PSD check of user overrides (n×n); never used on the hot path.
     private let scratch: UnsafeMutablePointer<Double>
 
@@ -121,7 +121,7 @@ public final class EWMACovariance {
 
     /// Σᵢⱼ. Indices must be in `0..<dimension` (checked with a precondition).
     /// - Complexity: O(1).
-    public func covariance(_ i: Int, _ j: Int) -> Double {
+    @inlinable public func covariance(_ i: Int, _ j: Int) -> Double {
         precondition(i >= 0 && i < dimension && j >= 0 && j < dimension, "instrument index out of range")
         return storage[i * dimension + j]
     }
@@ -132,7 +132,7 @@ public final class EWMACovariance {
 
     /// σᵢ = √Σᵢᵢ.
     /// - Complexity: O(1).
-    public func volatility(_ i: Int) -> Double { covariance(i, i).squareRoot() }
+    @inlinable public func volatility(_ i: Int) -> Double { covariance(i, i).squareRoot() }
 
     /// ρᵢⱼ = Σᵢⱼ/(σᵢσⱼ); 0 when either variance is still 0 (no information yet), 1 on the
     /// diagonal. Clamped to [−1, 1] against rounding.

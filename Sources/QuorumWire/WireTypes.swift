@@ -10,7 +10,7 @@
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     @inlinable public init(_ rawValue: UInt32) { self.rawValue = rawValue }
     @inlinable public static func < (a: Price, b: Price) -> Bool { a.rawValue < b.rawValue }
-    public static let zero = Price(0)
+    @inlinable public static var zero: Price { Price(0) }
     /// The largest price ITCH can carry; also the "market order" sentinel in some feeds.
     public static let max = Price(UInt32.max)
     public var description: String {
@@ -36,7 +36,7 @@
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     @inlinable public init(_ rawValue: UInt32) { self.rawValue = rawValue }
     @inlinable public static func < (a: Qty, b: Qty) -> Bool { a.rawValue < b.rawValue }
-    public static let zero = Qty(0)
+    @inlinable public static var zero: Qty { Qty(0) }
     public var description: String { String(rawValue) }
 }
 
