@@ -380,7 +380,9 @@ public final class Backtest {
     func writeSnapshot() {
         inputsAtSnapshot = coordinator.counters.inputs
         guard let dir = journal?.writer.directory, snapshotFailure == nil else { return }
-        guard let blob = coordinator.stateImage(reusing: snapshotBuffer) else {
+        var storage: [UInt8] = []
+        swap(&storage, &snapshotBuffer)  // the image's only reference: filled without allocating
+        guard let blob = coordinator.stateImage(reusing: storage) else {
             snapshotFailure = "an agent of this team cannot write its state"
             return
         }

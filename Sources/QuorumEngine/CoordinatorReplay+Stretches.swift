@@ -5,18 +5,19 @@ import QuorumRings
 // Replay on several cores. A journal with snapshots beside it (`quorum backtest
 // --snapshot-every`, `quorum run`) splits into stretches: the first from the first record,
 // each later one from a snapshot, each running through the sequence of the snapshot the next
-// one starts from. Every stretch replays on a thread of its own and checks the checkpoints it
-// passes. At each join, the state hash the earlier stretch reached must be the one the
-// snapshot recorded, and the snapshot must restore to it; the checkpoints after the join then
-// check every decision the restored team makes against those the run journaled. So every
-// record is replayed and every checkpoint checked, as by one thread from the first record.
+// one starts from. The threads take the stretches in order, each replaying one in a desk of
+// its own and checking the checkpoints it passes. At each join, the state hash the earlier
+// stretch reached must be the one the snapshot recorded, and the snapshot must restore to it;
+// the checkpoints after the join then check every decision the restored team makes against
+// those the run journaled. So every record is replayed and every checkpoint checked, as by
+// one thread from the first record.
 //
 // The join compares hashes, not image bytes: an image holds its structs' padding as memory
 // had it, which differs between the process that wrote it and the one replaying.
-// Anything that does not hold (a snapshot that does not restore, lies past the journal's end
-// or past the hash reached there, or a checkpoint after a join that does not match) sends the
-// replay back to one thread from the first record, with the snapshot named: a mismatch is
-// only ever reported by that replay.
+// Anything that does not hold (a snapshot that does not restore to its hash, lies past the
+// journal's end, or records a hash the replay does not reach there, or a checkpoint after a
+// join that does not match) sends the replay back to one thread from the first record, with
+// the snapshot named: a mismatch is only ever reported by that replay.
 
 extension CoordinatorReplay {
     /// One stretch of a replay: the records after `start` (all when nil) through `end`'s
@@ -95,7 +96,7 @@ extension CoordinatorReplay {
     static func _distance(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }
 
     /// Replays one stretch: restores its start (which must give the hash it recorded),
-    /// replays its records, and compares the state reached with its end snapshot.
+    /// replays its records, and checks that the state reached has the hash its end recorded.
     static func _replay(_ s: inout _Stretch, directory: String, setup: BacktestSetup) {
         // The caller made a desk from this setup, so it makes more.
         let c = Coordinator(desk: try! setup.makeDesk(), journal: nil, checkpointEvery: setup.checkpointEvery,

@@ -1,7 +1,9 @@
-// `quorum replay JOURNAL [--verify] [--from-snapshot]`: rebuilds a run's state from its journal
-// through a fresh desk and prints the same report; with --verify, exit status 1 names the first
-// checkpoint whose hash did not match. --from-snapshot starts from the newest snapshot that
-// restores to its recorded hash instead of the first record. Errors exit with status 2.
+// `quorum replay JOURNAL [--verify] [--from-snapshot] [--threads N]`: rebuilds a run's state
+// from its journal through a fresh desk and prints the same report; with --verify, exit status
+// 1 names the first checkpoint whose hash did not match. With snapshots beside the journal the
+// records are replayed in stretches joined at them, on every core (CoordinatorReplay+Stretches).
+// --from-snapshot starts from the newest snapshot that restores to its recorded hash instead of
+// the first record. Errors exit with status 2.
 
 import ArgumentParser
 import QuorumEngine
@@ -25,7 +27,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Threads to replay on (default: the cores this process may use).",
         discussion: "With snapshots beside the journal (quorum run writes them; quorum backtest with --snapshot-every), the records are replayed in stretches joined at snapshots, up to eight per thread, each thread taking the next stretch left: at every join the replay must reach the state hash the snapshot recorded, and the snapshot must restore to it. Every record is replayed and every checkpoint checked either way; if a join does not hold, one thread replays from the first record and says why. Without snapshots, or with 1, one thread replays from the first record."))
-    var threads: Int = CPUSet.available.cpus.count
+    var threads: Int = max(1, CPUSet.available.cpus.count)
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
