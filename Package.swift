@@ -72,7 +72,7 @@ let rest: [Target] = [
     // need _GNU_SOURCE (fallocate, sync_file_range).
     .target(name: "CQuorumCRC", path: "Sources/CQuorumCRC"),
     // The journal: segments, writer, reader, recovery, snapshots and the user tools.
-    .target(name: "QuorumJournal", dependencies: ["CQuorumCRC", "CURing", atomics]),
+    .target(name: "QuorumJournal", dependencies: ["CQuorumCRC", "CURing", "QuorumRings", atomics]),
     // A child process for the crash-safety test: appends under `group` and prints every
     // durable sequence, until it is killed.
     .executableTarget(

@@ -8,6 +8,7 @@ import Musl
 #endif
 import Atomics
 import CURing
+import QuorumRings
 
 /// Runs `loop.poll()` on a dedicated thread; when a poll finds nothing it spins briefly,
 /// then sleeps `idleSleepNs` between polls (so an idle journal costs little on a shared core).
@@ -15,7 +16,7 @@ public final class JournalLoopThread: @unchecked Sendable {
     let loop: JournalLoop
     let idleSleepNs: UInt64
     let stopping = ManagedAtomic<Bool>(false)
-    var thread: pthread_t? = nil
+    var thread: PinnedThread? = nil
 
     public init(loop: JournalLoop, idleSleepNs: UInt64 = 20_000) {
         self.loop = loop
@@ -23,11 +24,9 @@ public final class JournalLoopThread: @unchecked Sendable {
     }
 
     public func start() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, _journalLoopThreadEntry, context)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        thread = t
+        do { thread = try PinnedThread.start(name: "journal-loop", cpus: nil) { self.run() } } catch {
+            preconditionFailure("cannot start the journal loop thread: \(error)")
+        }
     }
 
     /// Stops the thread after its current poll and joins it. The loop is then free to be
@@ -35,10 +34,8 @@ public final class JournalLoopThread: @unchecked Sendable {
     public func stop() {
         // releasing: the loop thread sees the request after everything this thread did before it.
         stopping.store(true, ordering: .releasing)
-        if let t = thread {
-            pthread_join(t, nil)
-            thread = nil
-        }
+        thread?.join()
+        thread = nil
     }
 
     func run() {
@@ -53,10 +50,4 @@ public final class JournalLoopThread: @unchecked Sendable {
             }
         }
     }
-}
-
-private func _journalLoopThreadEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let runner = Unmanaged<JournalLoopThread>.fromOpaque(context!).takeRetainedValue()
-    runner.run()
-    return nil
 }

@@ -9,6 +9,7 @@ import Glibc
 import Musl
 #endif
 import Atomics
+import QuorumRings
 
 /// A thread that writes the snapshots a loop hands it, one at a time.
 ///
@@ -22,7 +23,7 @@ public final class SnapshotWriterThread: @unchecked Sendable {
     let state = ManagedAtomic<Int>(0)
     let stopping = ManagedAtomic<Bool>(false)
     var slot: (sequence: UInt64, stateHash: UInt64, blob: [UInt8]) = (0, 0, [])
-    var thread: pthread_t?
+    var thread: PinnedThread?
     /// Snapshots written, and the last sequence written (read after `stop()`).
     public private(set) var written = 0
     public private(set) var lastSequence: UInt64?
@@ -36,11 +37,9 @@ public final class SnapshotWriterThread: @unchecked Sendable {
     }
 
     public func start() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, _snapshotWriterThreadEntry, context)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        thread = t
+        do { thread = try PinnedThread.start(name: "snapshot-writer", cpus: nil) { self.run() } } catch {
+            preconditionFailure("cannot start the snapshot writer thread: \(error)")
+        }
     }
 
     /// Whether an image can be offered now (the last one is written).
@@ -67,10 +66,8 @@ public final class SnapshotWriterThread: @unchecked Sendable {
     /// Writes what is pending, then stops and joins the thread.
     public func stop() {
         stopping.store(true, ordering: .releasing)
-        if let t = thread {
-            pthread_join(t, nil)
-            thread = nil
-        }
+        thread?.join()
+        thread = nil
         // Never started (or stopped before it saw the last offer): write it here.
         if state.load(ordering: .acquiring) == 1 {
             write()
@@ -104,16 +101,7 @@ public final class SnapshotWriterThread: @unchecked Sendable {
 
     /// Removes all but the newest `keep` snapshots.
     func prune() {
-        guard let names = system_listDirectory(directory) else { return }
-        let old = names.compactMap { n in JournalFileNames.snapshotSequence(of: n).map { ($0, n) } }
-            .sorted { $0.0 > $1.0 }
-            .dropFirst(keep)
-        for (_, name) in old { _ = system_unlinkat(AT_FDCWD, directory + "/" + name, 0) }
+        guard let all = try? JournalSnapshots.list(directory: directory) else { return }
+        for s in all.dropLast(keep) { _ = system_unlinkat(AT_FDCWD, s.path, 0) }
     }
-}
-
-private func _snapshotWriterThreadEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    let runner = Unmanaged<SnapshotWriterThread>.fromOpaque(context!).takeRetainedValue()
-    runner.run()
-    return nil
 }
