@@ -17,9 +17,7 @@ private func writeSnapshot(_ c: Coordinator, dir: String, sequence: UInt64? = ni
                            blob: [UInt8]? = nil) throws -> UInt64 {
     let image = try #require(blob ?? c.stateImage())
     let seq = sequence ?? c.lastSequence
-    try image.withUnsafeBytes {
-        _ = try JournalSnapshots.write(directory: dir, sequence: seq, stateHash: hash ?? c.stateHash(), blob: $0)
-    }
+    try JournalSnapshots.write(directory: dir, sequence: seq, stateHash: hash ?? c.stateHash(), blob: image)
     return seq
 }
 
