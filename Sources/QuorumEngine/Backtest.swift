@@ -199,6 +199,9 @@ public struct BacktestRun: Sendable {
     public var report: TradingReport
     /// Market events: feed messages read (decoded and applied to the books).
     public var messages = 0
+    /// Of `messages`, those of symbols the desk does not trade, passed by without a book
+    /// (see `Backtest.process`).
+    public var messagesPassedBy = 0
     public var decodeErrors = 0
     /// Market updates the desk stepped on (a subset of `deskInputs`).
     public var marketInputs = 0
@@ -329,17 +332,33 @@ public final class Backtest {
     }
 
     /// A fresh cursor for `process(_:_:)`: empty books, no messages seen.
-    public func makeCursor() -> BacktestCursor { BacktestCursor(levelChanges: setup.levelChanges) }
+    public func makeCursor() -> BacktestCursor { BacktestCursor(levelChanges: setup.levelChanges, traded: setup.locates) }
+
+    /// A cursor that passes nothing by and keeps every symbol's book (tests: passing by must
+    /// not change what the desk sees).
+    func makeCursor(keepingEveryBook: Bool) -> BacktestCursor {
+        BacktestCursor(levelChanges: setup.levelChanges, traded: keepingEveryBook ? (0...UInt16.max).map { $0 } : setup.locates)
+    }
 
     /// One feed message through the books and, if it moved a traded symbol (its best bid/offer
     /// or a trade; any level with `levelChanges`), the desk: closures of the symbol's open
     /// orders, matching, the coordinator's step, matching what it sent. The loop of `run`,
     /// exposed for benchmarks and tools that feed messages one at a time.
+    ///
+    /// A well-formed message of a symbol the desk does not trade passes the books by: no
+    /// update of that symbol can reach the desk, so its book is not kept (a day of 50 symbols
+    /// traded on 20 spends no time on the other 30). The stock directory, trading actions and
+    /// system events still go through; a message whose length is not its type's spec length
+    /// goes through too, and is counted as the books count it.
     /// - Complexity: the books' apply plus, for a market update, the coordinator's step; no
     ///   allocation in steady state.
     @inline(__always)
     public func process(_ bytes: UnsafeRawBufferPointer, _ c: inout BacktestCursor) {
         c.messages += 1
+        if c.passesBy(bytes) {
+            c.passedBy &+= 1  // &+= : bounded by `messages`
+            return
+        }
         c.tracker.reset()
         do {
             try c.books.apply(bytes: bytes, sequence: UInt64(c.messages), &c.tracker)
@@ -414,7 +433,9 @@ public final class Backtest {
             process(frame.bytes, &cursor)
             if cursor.messages & 0xFFFF == 0 { progress?(cursor.messages, frame.offset) }
         }
-        return try finish(messages: cursor.messages, decodeErrors: cursor.decodeErrors, lastTime: cursor.lastTime, start: start)
+        var run = try finish(messages: cursor.messages, decodeErrors: cursor.decodeErrors, lastTime: cursor.lastTime, start: start)
+        run.messagesPassedBy = cursor.passedBy
+        return run
     }
 
     /// Runs the market updates a coordinator journal recorded (a live run's or a backtest's):
@@ -530,15 +551,34 @@ public struct BacktestCursor: ~Copyable {
     var books = BookManager()
     var tracker = BookChangeTracker()
     let wanted: BookChanges
+    /// One bit per stock locate: set for the locates the desk trades.
+    let traded: [UInt64]
     /// Feed messages processed (market events).
     public internal(set) var messages = 0
+    /// Of `messages`, those passed by (see `Backtest.process`).
+    public internal(set) var passedBy = 0
     /// Messages the books refused (decode errors, unknown references).
     public internal(set) var decodeErrors = 0
     /// Exchange time of the last market update.
     public internal(set) var lastTime: UInt64 = 0
 
-    init(levelChanges: Bool) {
+    init(levelChanges: Bool, traded locates: [UInt16]) {
         wanted = levelChanges ? [.bestBidOffer, .trade, .levels] : [.bestBidOffer, .trade]
+        var bits = [UInt64](repeating: 0, count: 1 << 10)
+        for l in locates { bits[Int(l) &>> 6] |= 1 &<< UInt64(l & 63) }
+        traded = bits
+    }
+
+    /// Whether `bytes` is a well-formed message of an untraded symbol that no book of a traded
+    /// one needs: any type at its spec length but the system event (S), stock directory (R)
+    /// and trading action (H).
+    @inline(__always)
+    func passesBy(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 3, let p = bytes.baseAddress else { return false }
+        let l = Int(UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 1, as: UInt16.self)))
+        guard traded[l &>> 6] &>> UInt64(l & 63) & 1 == 0 else { return false }
+        let type = p.load(as: UInt8.self)
+        return bytes.count == ITCH.specLength(type) && type != 0x53 && type != 0x52 && type != 0x48  // S R H
     }
 }
 

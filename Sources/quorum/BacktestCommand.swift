@@ -149,7 +149,8 @@ struct BacktestCommand: ParsableCommand {
         if json {
             print(result.report.json)
         } else {
-            print("feed \(feed): \(result.messages) \(unit), \(result.decodeErrors) errors, "
+            let passed = result.messagesPassedBy > 0 ? " (\(result.messagesPassedBy) of untraded symbols passed by)" : ""
+            print("feed \(feed): \(result.messages) \(unit)\(passed), \(result.decodeErrors) errors, "
                   + "\(result.marketInputs) market updates in \(String(format: "%.3f", result.seconds)) s; "
                   + "\(Int(result.eventsPerSecond)) \(events), "
                   + "\(Int(result.deskInputsPerSecond)) desk inputs/s (\(result.deskInputs) inputs)")

@@ -138,6 +138,63 @@ struct BacktestFastPathTests {
         }
     }
 
+    /// The feed's messages as (offset of the type byte, length, locate).
+    static func frames(_ feed: [UInt8]) throws -> [(at: Int, count: Int, locate: UInt16)] {
+        try feed.withUnsafeBytes { raw in
+            var reader = ITCHDayFile.Reader(raw)
+            var out: [(at: Int, count: Int, locate: UInt16)] = []
+            while let f = try reader.next() {
+                let at = f.bytes.baseAddress! - raw.baseAddress!
+                out.append((at, f.bytes.count, UInt16(f.bytes[1]) << 8 | UInt16(f.bytes[2])))
+            }
+            return out
+        }
+    }
+
+    /// Runs `feed` keeping every book (nothing passed by), journaling to `dir`.
+    static func runKeepingEveryBook(_ feed: [UInt8], journal dir: String) throws -> BacktestRun {
+        try feed.withUnsafeBytes { b in
+            let backtest = try Backtest(setup: Self.setup(b), journalDirectory: dir)
+            var cursor = backtest.makeCursor(keepingEveryBook: true)
+            var reader = ITCHDayFile.Reader(b)
+            while let f = try reader.next() { backtest.process(f.bytes, &cursor) }
+            #expect(cursor.passedBy == 0)
+            return try backtest.finish(messages: cursor.messages, decodeErrors: cursor.decodeErrors,
+                                       lastTime: cursor.lastTime, start: 0)
+        }
+    }
+
+    @Test("an untraded symbol's messages pass the books by: the journal of keeping its book, its garbage ignored, a bad length counted")
+    func untradedPassBy() throws {
+        let dirs = (0..<3).map { tempDirectory("bt-pass-\($0)") }
+        defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
+        let traded = Self.feed.withUnsafeBytes { Self.setup($0).locates }
+        let frames = try Self.frames(Self.feed)
+        let untraded = frames.filter { !traded.contains($0.locate) }
+        #expect(traded.count == 4 && untraded.count > 1_000, "one of the five symbols is not traded")
+
+        let passing = try Self.feed.withUnsafeBytes { b in try Backtest(setup: Self.setup(b), journalDirectory: dirs[0]).run(feed: b) }
+        let keeping = try Self.runKeepingEveryBook(Self.feed, journal: dirs[1])
+        #expect(passing.messagesPassedBy == untraded.count && passing.decodeErrors == 0)
+        #expect(passing.messages == keeping.messages && passing.lastSequence == keeping.lastSequence)
+        #expect(passing.report == keeping.report.withJournal(passing.report.journal))
+        #expect(stableBytes(dirs[0] + "/journal-00000000.qseg") == stableBytes(dirs[1] + "/journal-00000000.qseg"))
+
+        // Garbage in the untraded symbol (unknown references, an invalid side) and one of its
+        // deletes a byte too long at the end: the traded books see none of it, the bad length
+        // is still a decode error.
+        var garbled = Self.feed
+        for f in untraded {
+            if garbled[f.at] == 0x41 { garbled[f.at + 19] = 0x5A } else { for i in 11..<19 { garbled[f.at + i] = 0xFF } }
+        }
+        var tooLong: [UInt8] = [0, 20, 0x44, UInt8(untraded[0].locate >> 8), UInt8(untraded[0].locate & 0xFF)]
+        tooLong += [UInt8](repeating: 0, count: 8) + [UInt8](repeating: 0x11, count: 9)
+        garbled += tooLong
+        let g = try garbled.withUnsafeBytes { b in try Backtest(setup: Self.setup(b), journalDirectory: dirs[2]).run(feed: b) }
+        #expect(g.messages == passing.messages + 1 && g.messagesPassedBy == untraded.count && g.decodeErrors == 1)
+        #expect(g.report == passing.report.withJournal(g.report.journal))
+    }
+
     @Test("replay through the market fast path verifies every checkpoint and reaches the run's state")
     func replayFastPath() throws {
         let dir = tempDirectory("bt-fast-replay")
