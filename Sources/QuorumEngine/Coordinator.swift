@@ -27,6 +27,13 @@ public final class LockstepJournal: CoordinatorJournalSink {
     public func finish() throws(JournalError) { try writer.loop.drainAndSync() }
 }
 
+/// Holds a coordinator's journal sink: a class of its own so the coordinator can reach the
+/// sink through an unretained reference (`Unmanaged` needs a class; the sink is a protocol).
+final class _SinkBox {
+    let sink: CoordinatorJournalSink
+    init(_ sink: CoordinatorJournalSink) { self.sink = sink }
+}
+
 /// A child order the order manager holds open.
 public struct OpenOrder: Sendable, Equatable {
     public var order: ChildOrder
@@ -99,7 +106,14 @@ public final class Coordinator {
     public let checkpointEvery: Int
     /// Event-time nanoseconds between P&L samples.
     public let sampleNanos: UInt64
-    @exclusivity(unchecked) var sink: CoordinatorJournalSink?
+    /// The journal, if any. Records are appended through `sinkRef`.
+    var sinkBox: _SinkBox? {
+        didSet { sinkRef = sinkBox.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `sinkBox` unretained: an append through it costs no retain and release of the sink (an
+    /// atomic read-modify-write per record that also waits for the record's stores to drain:
+    /// about 6% of a backtest's time).
+    @exclusivity(unchecked) var sinkRef: Unmanaged<_SinkBox>?
     let scratch: UnsafeMutableRawPointer
 
     @exclusivity(unchecked) public internal(set) var symbols: [SymbolBook]
@@ -142,7 +156,7 @@ public final class Coordinator {
     public init(desk: Desk, journal: CoordinatorJournalSink?, checkpointEvery: Int = 10_000,
                 sampleNanos: UInt64 = 1_000_000_000, openOrderCapacity: Int = 1024, sampleCapacity: Int = 1 << 16) {
         self.desk = desk
-        self.sink = journal
+        sinkBox = journal.map(_SinkBox.init)
         collectsOutgoing = journal != nil
         self.checkpointEvery = max(1, checkpointEvery)
         self.sampleNanos = max(1, sampleNanos)
@@ -219,13 +233,9 @@ public final class Coordinator {
         if case .market(let u) = input { consume(market: u); return }
         let t = CoordinatorCodec.time(of: input)
         lastTime = t
-        if let sink {
+        if sinkRef != nil {
             let (type, n) = CoordinatorCodec.encode(input, into: scratch)
-            if let seq = sink.appendRecord(type, timestampNs: t, payload: UnsafeRawBufferPointer(start: scratch, count: n)) {
-                lastSequence = seq
-            } else {
-                counters.journalFailures &+= 1
-            }
+            append(type, timestampNs: t, payload: UnsafeRawBufferPointer(start: scratch, count: n))
         }
         counters.inputs &+= 1
         switch input {
@@ -253,14 +263,9 @@ public final class Coordinator {
     public func consume(market u: MarketUpdate) {
         let t = u.exchangeTime.rawValue
         lastTime = t
-        if let sink {
+        if sinkRef != nil {
             let n = CoordinatorCodec.encode(market: u, into: scratch)
-            if let seq = sink.appendRecord(.coordinatorMarket, timestampNs: t,
-                                           payload: UnsafeRawBufferPointer(start: scratch, count: n)) {
-                lastSequence = seq
-            } else {
-                counters.journalFailures &+= 1
-            }
+            append(.coordinatorMarket, timestampNs: t, payload: UnsafeRawBufferPointer(start: scratch, count: n))
         }
         counters.inputs &+= 1
         counters.marketInputs &+= 1
@@ -285,7 +290,7 @@ public final class Coordinator {
     /// not an input), so the flag is recomputed: pending only if the last input's step asked
     /// for it and orders are still open.
     public func attachJournal(_ journal: CoordinatorJournalSink, lastSequence: UInt64) {
-        sink = journal
+        sinkBox = _SinkBox(journal)
         collectsOutgoing = true
         self.lastSequence = lastSequence
         cancelAllRequested = desk.cancelAllRequested && !open.isEmpty
@@ -304,9 +309,18 @@ public final class Coordinator {
 
     /// Journals the state hash (recovery writes the checkpoint a crash cut off, already counted).
     func writeCheckpointRecord() {
-        guard let sink else { return }
+        guard sinkRef != nil else { return }
         var h = stateHash().littleEndian
-        let seq = withUnsafeBytes(of: &h) { sink.appendRecord(.checkpoint, timestampNs: lastTime, payload: $0) }
+        withUnsafeBytes(of: &h) { append(.checkpoint, timestampNs: lastTime, payload: $0) }
+    }
+
+    /// Appends a record to the journal (there is one): its sequence becomes `lastSequence`, or
+    /// a failure is counted.
+    @inline(__always)
+    func append(_ type: JournalRecordType, timestampNs t: UInt64, payload: UnsafeRawBufferPointer) {
+        let seq = sinkRef.unsafelyUnwrapped._withUnsafeGuaranteedRef {
+            $0.sink.appendRecord(type, timestampNs: t, payload: payload)
+        }
         if let seq { lastSequence = seq } else { counters.journalFailures &+= 1 }
     }
 

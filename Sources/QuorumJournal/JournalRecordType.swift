@@ -14,26 +14,26 @@ public struct JournalRecordType: RawRepresentable, Hashable, Sendable, Comparabl
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
     /// A state hash after every record before it (replay proves it reaches the same state).
-    public static let checkpoint = JournalRecordType(1)
+    @inlinable public static var checkpoint: JournalRecordType { JournalRecordType(1) }
     /// A timer tick the coordinator consumed.
-    public static let timerTick = JournalRecordType(2)
+    @inlinable public static var timerTick: JournalRecordType { JournalRecordType(2) }
     /// An operator command (UTF-8 text).
-    public static let operatorCommand = JournalRecordType(3)
+    @inlinable public static var operatorCommand: JournalRecordType { JournalRecordType(3) }
     /// A market update the coordinator acted on.
-    public static let marketUpdate = JournalRecordType(16)
+    @inlinable public static var marketUpdate: JournalRecordType { JournalRecordType(16) }
     /// An agent intent (signal, target, order request).
-    public static let agentIntent = JournalRecordType(17)
+    @inlinable public static var agentIntent: JournalRecordType { JournalRecordType(17) }
     /// An execution report from the venue.
-    public static let executionReport = JournalRecordType(18)
+    @inlinable public static var executionReport: JournalRecordType { JournalRecordType(18) }
     /// Records written by `quorum journal demo-write` and the tests.
-    public static let demo = JournalRecordType(0xF000)
+    @inlinable public static var demo: JournalRecordType { JournalRecordType(0xF000) }
     /// The coordinator's inputs (QuorumEngine's CoordinatorRecords, little-endian fields).
-    public static let coordinatorSession = JournalRecordType(0x0200)
-    public static let coordinatorMarket = JournalRecordType(0x0201)
-    public static let coordinatorFill = JournalRecordType(0x0202)
-    public static let coordinatorOrderClosed = JournalRecordType(0x0203)
-    public static let coordinatorDirective = JournalRecordType(0x0204)
-    public static let coordinatorOverrun = JournalRecordType(0x0205)
+    @inlinable public static var coordinatorSession: JournalRecordType { JournalRecordType(0x0200) }
+    @inlinable public static var coordinatorMarket: JournalRecordType { JournalRecordType(0x0201) }
+    @inlinable public static var coordinatorFill: JournalRecordType { JournalRecordType(0x0202) }
+    @inlinable public static var coordinatorOrderClosed: JournalRecordType { JournalRecordType(0x0203) }
+    @inlinable public static var coordinatorDirective: JournalRecordType { JournalRecordType(0x0204) }
+    @inlinable public static var coordinatorOverrun: JournalRecordType { JournalRecordType(0x0205) }
 }
 
 /// How one payload field is stored.
