@@ -157,6 +157,7 @@ public final class Coordinator {
                 sampleNanos: UInt64 = 1_000_000_000, openOrderCapacity: Int = 1024, sampleCapacity: Int = 1 << 16) {
         self.desk = desk
         sinkBox = journal.map(_SinkBox.init)
+        sinkRef = sinkBox.map { Unmanaged.passUnretained($0) }  // observers do not run in init
         collectsOutgoing = journal != nil
         self.checkpointEvery = max(1, checkpointEvery)
         self.sampleNanos = max(1, sampleNanos)
