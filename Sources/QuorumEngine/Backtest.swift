@@ -207,7 +207,7 @@ public struct BacktestRun: Sendable {
     public var marketInputs = 0
     /// Every input the coordinator sequenced: market updates, fills, closures.
     public var deskInputs = 0
-    /// Wall-clock seconds of the loop (feed already in memory).
+    /// Wall-clock seconds of the loop (feed already in memory, the traded symbols' books open).
     public var seconds = 0.0
     public var journalDirectory: String?
     public var lastSequence: UInt64 = 0
@@ -332,12 +332,19 @@ public final class Backtest {
     }
 
     /// A fresh cursor for `process(_:_:)`: empty books, no messages seen.
-    public func makeCursor() -> BacktestCursor { BacktestCursor(levelChanges: setup.levelChanges, traded: setup.locates) }
+    /// The traded symbols' books are opened here (their pools allocated and touched), as the
+    /// feed's stock directory would open them, so that `run` times the day, not the set-up.
+    public func makeCursor() -> BacktestCursor { makeCursor(keepingEveryBook: false) }
 
-    /// A cursor that passes nothing by and keeps every symbol's book (tests: passing by must
-    /// not change what the desk sees).
+    /// With `keepingEveryBook`, a cursor that passes nothing by and keeps every symbol's book
+    /// (tests: passing by must not change what the desk sees).
     func makeCursor(keepingEveryBook: Bool) -> BacktestCursor {
-        BacktestCursor(levelChanges: setup.levelChanges, traded: keepingEveryBook ? (0...UInt16.max).map { $0 } : setup.locates)
+        var c = BacktestCursor(levelChanges: setup.levelChanges,
+                               traded: keepingEveryBook ? (0...UInt16.max).map { $0 } : setup.locates)
+        for (k, l) in setup.locates.enumerated() {
+            c.books.openBook(StockLocate(l), stock: Stock(k < setup.names.count ? setup.names[k] : "L\(l)"))
+        }
+        return c
     }
 
     /// One feed message through the books and, if it moved a traded symbol (its best bid/offer
@@ -346,10 +353,10 @@ public final class Backtest {
     /// exposed for benchmarks and tools that feed messages one at a time.
     ///
     /// A well-formed message of a symbol the desk does not trade passes the books by: no
-    /// update of that symbol can reach the desk, so its book is not kept (a day of 50 symbols
-    /// traded on 20 spends no time on the other 30). The stock directory, trading actions and
-    /// system events still go through; a message whose length is not its type's spec length
-    /// goes through too, and is counted as the books count it.
+    /// update of that symbol can reach the desk, so it has no book at all (a day of 50
+    /// symbols traded on 20 spends no time on the other 30). System events still go through;
+    /// a message whose length is not its type's spec length goes through too, and is counted
+    /// as the books count it.
     /// - Complexity: the books' apply plus, for a market update, the coordinator's step; no
     ///   allocation in steady state.
     @inline(__always)
@@ -418,8 +425,8 @@ public final class Backtest {
     /// Runs the whole feed; `progress(messages, bytesDone)` is called every 64 Ki messages.
     /// - Throws: `BacktestError.journal` if the journal failed.
     public func run(feed: UnsafeRawBufferPointer, progress: ((Int, Int) -> Void)? = nil) throws(BacktestError) -> BacktestRun {
-        let start = _monotonicSeconds()
         var cursor = makeCursor()
+        let start = _monotonicSeconds()
         var reader = ITCHDayFile.Reader(feed)
         while true {
             let frame: (offset: Int, bytes: UnsafeRawBufferPointer)
@@ -569,16 +576,15 @@ public struct BacktestCursor: ~Copyable {
         traded = bits
     }
 
-    /// Whether `bytes` is a well-formed message of an untraded symbol that no book of a traded
-    /// one needs: any type at its spec length but the system event (S), stock directory (R)
-    /// and trading action (H).
+    /// Whether `bytes` is a well-formed message of an untraded symbol: any type but the
+    /// system event (S) at its spec length.
     @inline(__always)
     func passesBy(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count >= 3, let p = bytes.baseAddress else { return false }
         let l = Int(UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 1, as: UInt16.self)))
         guard traded[l &>> 6] &>> UInt64(l & 63) & 1 == 0 else { return false }
         let type = p.load(as: UInt8.self)
-        return bytes.count == ITCH.specLength(type) && type != 0x53 && type != 0x52 && type != 0x48  // S R H
+        return bytes.count == ITCH.specLength(type) && type != 0x53  // S
     }
 }
 
