@@ -1,3 +1,4 @@
+import QuorumBook
 import QuorumJournal
 
 // The desk's state for snapshots: every agent's indicators and counters, the coordination
@@ -223,4 +224,87 @@ extension AgentOutput: StateImaging {
         try image.value(&signalCount); try image.value(&observationCount); try image.value(&setupCount)
         try image.value(&overflow)
     }
+}
+
+// The plain values of the desk's state with padding in their layout: their fields, so the
+// image writes the padding as zeros (see `StateImagePadded`).
+
+extension ChildOrder: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.id, \.symbol, \.direction, \.quantity, \.limitTicks, \.style, \.time]
+    }
+}
+
+extension Signal: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.symbol, \.direction, \.confidence, \.expectedReturn, \.horizonNanos, \.pattern, \.agent, \.time]
+    }
+}
+
+extension Observation: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.kind, \.agent, \.symbol, \.regime, \.value, \.value2, \.time]
+    }
+}
+
+extension Directive: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] { [\.kind, \.team, \.fraction, \.issuer, \.time] }
+}
+
+extension DeskRecord: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.kind, \.direction, \.detail, \.agent, \.other, \.symbol, \.time, \.id, \.quantity, \.value, \.value2]
+    }
+}
+
+extension ScratchpadEntry: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.sequence, \.kind, \.agent, \.symbol, \.regime, \.direction, \.value, \.value2, \.time, \.detail]
+    }
+}
+
+extension Question: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.id, \.asker, \.asked, \.kind, \.symbol, \.other, \.deadline, \.issued, \.issuedStep, \.parked]
+    }
+}
+
+extension Setup: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.symbol, \.direction, \.quantity, \.limitTicks, \.deadline, \.onExpiry, \.agent, \.time]
+    }
+}
+
+extension DelegatedTask: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.id, \.setup, \.filled, \.filledTicks, \.arrivalMid, \.shortfall, \.workingID, \.workingLeft, \.crossSent, \.reported]
+    }
+}
+
+extension ExecutionPlan: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.active, \.style, \.total, \.sent, \.filled, \.start, \.arrivalMid, \.volumeAtStart, \.workingID, \.workingLeft,
+         \.workingDirection, \.shortfall]
+    }
+}
+
+extension Stance: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] { [\.direction, \.owner, \.confidence, \.since] }
+}
+
+extension StandingVote: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.direction, \.confidence, \.expectedReturn, \.expiry, \.pattern, \.overruled]
+    }
+}
+
+extension Desk.RoundTrip: StateImagePadded {
+    static var imageFields: [PartialKeyPath<Self>] {
+        [\.direction, \.openedAt, \.regime, \.entryQty, \.entryNotional, \.exitQty, \.exitNotional, \.contributors,
+         \.patterns, \.contributorCount]
+    }
+}
+
+extension BookQuote: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] { [\.price, \.qty] }
 }

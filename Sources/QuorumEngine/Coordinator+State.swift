@@ -97,3 +97,7 @@ extension _SnapshotStart {
         }
     }
 }
+
+extension OpenOrder: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] { [\.order, \.filled, \.filledTicks] }
+}

@@ -7,6 +7,11 @@
 //  value    MemoryLayout<T>.size bytes
 //  array    u64 count · count × MemoryLayout<T>.stride bytes
 //
+// Padding bytes (between a struct's fields, and after its last field up to its stride) are
+// written as zeros for the types that list their fields (`StateImagePadded`), so an image
+// depends on the state alone, not on what the memory under a value held before; the same
+// state makes the same bytes in any process.
+//
 // An image is tied to the build and the configuration that wrote it: the reader rebuilds
 // the objects from the configuration first (the journal's session record) and then reads
 // their state into them, refusing an array whose count does not fit the object's shape.
@@ -47,6 +52,56 @@ public protocol StateImaging: AnyObject {
     func image(_ image: inout StateImage) throws(StateImageError)
 }
 
+/// A plain value whose layout has padding. The image writes its bytes with everything outside
+/// `imageFields` zeroed (a padded field is zeroed by its own type's list in turn).
+public protocol StateImagePadded {
+    /// Every stored property.
+    static var imageFields: [PartialKeyPath<Self>] { get }
+}
+
+extension StateImagePadded {
+    /// Marks the bytes of `imageFields` in `bytes`, this type's value starting at `base`.
+    static func _markFields(_ bytes: inout [Bool], at base: Int) {
+        for field in imageFields {
+            guard let offset = MemoryLayout<Self>.offset(of: field) else {
+                preconditionFailure("\(Self.self).imageFields: \(field) is not a stored property")
+            }
+            let type = Swift.type(of: field).valueType
+            if let padded = type as? any StateImagePadded.Type {
+                padded._markFields(&bytes, at: base + offset)
+            } else {
+                for i in 0..<_StateImageLayout.size(of: type) { bytes[base + offset + i] = true }
+            }
+        }
+    }
+}
+
+/// Layout facts the writer uses to zero padding, and to find padding nobody listed.
+enum _StateImageLayout {
+    /// For a `StateImagePadded` type, one flag per byte of its stride: true for a field's byte.
+    static func fieldBytes<T>(_: T.Type) -> [Bool]? {
+        guard let padded = T.self as? any StateImagePadded.Type else { return nil }
+        var bytes = [Bool](repeating: false, count: MemoryLayout<T>.stride)
+        padded._markFields(&bytes, at: 0)
+        return bytes
+    }
+
+    static func size(of type: Any.Type) -> Int {
+        func size<U>(_: U.Type) -> Int { MemoryLayout<U>.size }
+        return _openExistential(type, do: size)
+    }
+
+    /// The bytes of `value` that belong to fields, counted through structs and tuples (an
+    /// enum or optional counts whole): less than its size means padding inside.
+    static func fieldByteCount(_ value: Any) -> Int {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .struct?, .tuple?: return mirror.children.reduce(0) { $0 + fieldByteCount($1.value) }
+        default: return size(of: Swift.type(of: value))
+        }
+    }
+}
+
 /// One pass over an object's fields that either writes them to an image or reads them back
 /// from one, so each type lists its state once and the two directions cannot drift apart.
 public struct StateImage {
@@ -62,6 +117,16 @@ public struct StateImage {
     public init(reading bytes: [UInt8]) { reader = StateImageReader(bytes) }
 
     public var isReading: Bool { reader != nil }
+
+    /// Writing: whether to note the plain values written whose padding no `StateImagePadded`
+    /// list zeroes (tests; slow, through reflection).
+    public var auditsPadding: Bool {
+        get { writer?.auditsPadding ?? false }
+        set { writer?.auditsPadding = newValue }
+    }
+
+    /// Writing, with `auditsPadding`: the types found (their names).
+    public var unlistedPadding: Set<String> { writer?.unlistedPadding ?? [] }
 
     /// The image made so far (writing).
     public var bytes: [UInt8] { writer?.bytes ?? [] }
@@ -99,6 +164,10 @@ public struct StateImage {
 /// (an array, a string, an object) traps, since its bytes would be an address.
 public struct StateImageWriter {
     public private(set) var bytes: [UInt8] = []
+    /// Whether to note written values whose padding no `StateImagePadded` list zeroes.
+    public var auditsPadding = false
+    /// With `auditsPadding`: those values' types.
+    public private(set) var unlistedPadding: Set<String> = []
 
     public init(reservingCapacity capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
@@ -116,7 +185,9 @@ public struct StateImageWriter {
     /// - Complexity: O(size of T).
     public mutating func value<T>(_ v: T) {
         precondition(_isPOD(T.self), "state image: \(T.self) is not a plain value")
+        let start = bytes.count
         withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+        zeroPadding(T.self, from: start, count: 1, span: MemoryLayout<T>.size, sample: v)
     }
 
     /// An array of plain values, with its count.
@@ -124,7 +195,9 @@ public struct StateImageWriter {
     public mutating func array<T>(_ a: [T]) {
         precondition(_isPOD(T.self), "state image: \(T.self) is not a plain value")
         value(UInt64(a.count))
+        let start = bytes.count
         a.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        if let first = a.first { zeroPadding(T.self, from: start, count: a.count, span: MemoryLayout<T>.stride, sample: first) }
     }
 
     /// `count` plain values from `base`, with their count.
@@ -132,7 +205,26 @@ public struct StateImageWriter {
     public mutating func buffer<T>(_ base: UnsafePointer<T>, count: Int) {
         precondition(_isPOD(T.self), "state image: \(T.self) is not a plain value")
         value(UInt64(count))
+        let start = bytes.count
         bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<T>.stride))
+        if count > 0 { zeroPadding(T.self, from: start, count: count, span: MemoryLayout<T>.stride, sample: base.pointee) }
+    }
+
+    /// Zeroes the padding of the `count` values of type `T` written from `start` (the first
+    /// `span` bytes of each: its size for a lone value, its stride in an array), or, with
+    /// `auditsPadding`, notes `T` if it has padding and no list of its fields.
+    mutating func zeroPadding<T>(_: T.Type, from start: Int, count: Int, span: Int, sample: T) {
+        if let fields = _StateImageLayout.fieldBytes(T.self) {
+            let stride = MemoryLayout<T>.stride
+            bytes.withUnsafeMutableBufferPointer { b in
+                for e in 0..<count {
+                    let at = start + e * stride
+                    for i in 0..<span where !fields[i] { b[at + i] = 0 }
+                }
+            }
+        } else if auditsPadding && _StateImageLayout.fieldByteCount(sample) < span {
+            unlistedPadding.insert("\(T.self)")
+        }
     }
 }
 

@@ -69,7 +69,8 @@ extension CircuitBreakers: StateImaging {
     public func image(_ image: inout StateImage) throws(StateImageError) {
         try image.section("CircuitBreakers")
         try image.value(&dayStartEquity); try image.value(&peakEquity); try image.value(&rejectedObservations)
-        try image.value(&statuses)
+        // One at a time: a tuple cannot list its fields, each status can.
+        try image.value(&statuses.0); try image.value(&statuses.1); try image.value(&statuses.2); try image.value(&statuses.3)
     }
 }
 
@@ -77,5 +78,11 @@ extension RiskGate: StateImaging {
     public func image(_ image: inout StateImage) throws(StateImageError) {
         try image.section("RiskGate")
         try image.value(&mode)
+    }
+}
+
+extension BreakerStatus: StateImagePadded {
+    public static var imageFields: [PartialKeyPath<Self>] {
+        [\.kind, \.state, \.lastValue, \.triggerValue, \.triggeredAtNanos]
     }
 }

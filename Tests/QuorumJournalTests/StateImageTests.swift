@@ -111,3 +111,93 @@ struct StateImageTests {
         #expect(e?.description == "state image byte 0: expected section Sample after (start), found another")
     }
 }
+
+/// 1 byte, 7 of padding, 8, 2, then 6 of tail padding up to its stride of 24.
+struct Gappy: StateImagePadded, Equatable {
+    var tag: UInt8
+    var value: UInt64
+    var small: UInt16
+    static var imageFields: [PartialKeyPath<Gappy>] { [\.tag, \.value, \.small] }
+
+    /// `values` in an array whose storage held 0xEE before the fields were stored: garbage
+    /// in every element's padding, as memory reused from other data has.
+    static func garbled(_ values: [Gappy]) -> [Gappy] {
+        [Gappy](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.initializeMemory(as: UInt8.self, repeating: 0xEE)
+            for (i, v) in values.enumerated() {
+                let at = i * MemoryLayout<Gappy>.stride
+                raw.storeBytes(of: v.tag, toByteOffset: at + MemoryLayout<Gappy>.offset(of: \.tag)!, as: UInt8.self)
+                raw.storeBytes(of: v.value, toByteOffset: at + MemoryLayout<Gappy>.offset(of: \.value)!, as: UInt64.self)
+                raw.storeBytes(of: v.small, toByteOffset: at + MemoryLayout<Gappy>.offset(of: \.small)!, as: UInt16.self)
+            }
+            initialized = values.count
+        }
+    }
+}
+
+/// A padded value inside another.
+struct Wrapped: StateImagePadded, Equatable {
+    var inner: Gappy
+    var flag: Bool
+    static var imageFields: [PartialKeyPath<Wrapped>] { [\.inner, \.flag] }
+}
+
+struct Unlisted { var tag: UInt8; var value: UInt64 }
+struct Dense { var a: UInt32; var b: UInt32 }
+
+@Suite("State images: padding is written as zeros")
+struct StateImagePaddingTests {
+    let g = Gappy(tag: 0x11, value: 0x2222_3333_4444_5555, small: 0x6677)
+
+    @Test func aListedValueIsWrittenWithItsPaddingZeroedAndReadsBack() throws {
+        var w = StateImageWriter()
+        w.value(g)
+        #expect(w.bytes == [0x11, 0, 0, 0, 0, 0, 0, 0, 0x55, 0x55, 0x44, 0x44, 0x33, 0x33, 0x22, 0x22, 0x77, 0x66])
+
+        // An array's elements take their stride: the padding after the last field too.
+        let garbled = Gappy.garbled([g, Gappy(tag: 1, value: 2, small: 3)])
+        try #require(garbled.withUnsafeBytes { $0[1] == 0xEE && $0[47] == 0xEE }, "the test array carries garbage")
+        var a = StateImageWriter()
+        a.array(garbled)
+        #expect(a.bytes.count == 8 + 2 * 24)
+        for e in 0..<2 {
+            let at = 8 + 24 * e
+            #expect(a.bytes[(at + 1)..<(at + 8)].allSatisfy { $0 == 0 } && a.bytes[(at + 18)..<(at + 24)].allSatisfy { $0 == 0 })
+        }
+        var back = [Gappy](repeating: Gappy(tag: 0, value: 0, small: 0), count: 2)
+        var r = StateImage(reading: a.bytes)
+        try r.array(&back)
+        #expect(back == [g, Gappy(tag: 1, value: 2, small: 3)])
+        var b = StateImageWriter()
+        garbled.withUnsafeBufferPointer { b.buffer($0.baseAddress!, count: 2) }
+        #expect(b.bytes == a.bytes)
+
+        // A listed value inside another: the inner list zeroes the inner padding.
+        let inner = Gappy.garbled([g])
+        let wrapped = UnsafeMutablePointer<Wrapped>.allocate(capacity: 1)
+        defer { wrapped.deallocate() }
+        UnsafeMutableRawPointer(wrapped).initializeMemory(as: UInt8.self, repeating: 0xEE, count: MemoryLayout<Wrapped>.stride)
+        UnsafeMutableRawPointer(wrapped).copyMemory(from: inner.withUnsafeBytes { $0.baseAddress! }, byteCount: 24)
+        UnsafeMutableRawPointer(wrapped).storeBytes(of: true, toByteOffset: MemoryLayout<Wrapped>.offset(of: \.flag)!, as: Bool.self)
+        var n = StateImageWriter()
+        n.buffer(wrapped, count: 1)
+        #expect(n.bytes.count == 8 + MemoryLayout<Wrapped>.stride)
+        // Swift packs `flag` into the tail padding of `inner` (offset 18 of a 24-byte stride).
+        let flagAt = 8 + MemoryLayout<Wrapped>.offset(of: \.flag)!
+        #expect(n.bytes[9..<16].allSatisfy { $0 == 0 } && n.bytes[8] == 0x11 && n.bytes[flagAt] == 1)
+        #expect(n.bytes[(flagAt + 1)...].allSatisfy { $0 == 0 } && n.bytes.count == flagAt + 6)
+    }
+
+    @Test func theAuditNamesPaddedValuesWithoutAListAndOnlyThose() {
+        var w = StateImage()
+        w.auditsPadding = true
+        var u = Unlisted(tag: 1, value: 2), d = Dense(a: 1, b: 2), gg = g, t: (UInt8, UInt64) = (1, 2), x = 7.5
+        try? w.value(&u); try? w.value(&d); try? w.value(&gg); try? w.value(&t); try? w.value(&x)
+        var ds = [Dense(a: 1, b: 2)], us = [Unlisted(tag: 1, value: 2)]
+        try? w.array(&ds); try? w.array(&us)
+        #expect(w.unlistedPadding == ["Unlisted", "(UInt8, UInt64)"])
+        #expect(_StateImageLayout.fieldBytes(Gappy.self)?.filter { $0 }.count == 11)
+        #expect(_StateImageLayout.fieldBytes(Unlisted.self) == nil)
+    }
+}
