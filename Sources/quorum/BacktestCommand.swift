@@ -41,8 +41,8 @@ struct BacktestCommand: ParsableCommand {
     var checkpointEvery: Int = 10_000
     @Option(name: .customLong("snapshot-every"), help: ArgumentHelp(
         "Inputs between state snapshots written beside the journal, plus one at the end (0: none).",
-        discussion: "`quorum replay` splits its work over the cores at them; `--from-snapshot` starts from one. The journal's segments are byte-identical run to run; a snapshot holds its structs' padding bytes as memory had them, so two runs' snapshots can differ there."))
-    var snapshotEvery: Int = 0
+        discussion: "`quorum replay` splits its work over the cores at them; `--from-snapshot` starts from one. Snapshots, like the journal's segments, are byte-identical run to run."))
+    var snapshotEvery: Int = 1_000_000
     @Option(name: .long, help: "Capital (currency) for returns and the risk engine.")
     var capital: Double = 1_000_000
     @Option(name: .customLong("sample-ms"), help: "Event-time milliseconds between P&L samples.")

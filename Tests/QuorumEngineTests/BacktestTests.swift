@@ -69,14 +69,16 @@ func tempDirectory(_ tag: String) -> String {
     return path
 }
 
-func runBacktest(_ feed: [UInt8], journal: String?, checkpointEvery: Int = 500) throws -> BacktestRun {
+func runBacktest(_ feed: [UInt8], journal: String?, checkpointEvery: Int = 500, snapshotEvery: Int = .max) throws -> BacktestRun {
     var setup = BacktestSetup()
     setup.maxSymbols = 3
     setup.checkpointEvery = checkpointEvery
     setup.sampleNanos = 50_000_000
     return try feed.withUnsafeBytes { bytes in
         setup = Backtest.chooseSymbols(setup, feed: bytes)
-        return try Backtest(setup: setup, journalDirectory: journal).run(feed: bytes)
+        let backtest = try Backtest(setup: setup, journalDirectory: journal)
+        backtest.snapshotEvery = snapshotEvery
+        return try backtest.run(feed: bytes)
     }
 }
 
@@ -95,12 +97,13 @@ func stableBytes(_ path: String) -> [UInt8] {
 struct BacktestTests {
     static let feed = TestDay.bytes(symbols: 4, messages: 40_000, seed: 0xFEED)
 
-    @Test("the same feed twice gives byte-identical journal files")
+    @Test("the same feed twice gives byte-identical journal and snapshot files")
     func twiceIdentical() throws {
         let a = tempDirectory("bt-a"), b = tempDirectory("bt-b")
         defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
-        let ra = try runBacktest(Self.feed, journal: a)
-        let rb = try runBacktest(Self.feed, journal: b)
+        let ra = try runBacktest(Self.feed, journal: a, snapshotEvery: 1_500)
+        let rb = try runBacktest(Self.feed, journal: b, snapshotEvery: 1_500)
+        #expect(ra.snapshotsWritten >= 3 && ra.snapshotsWritten == rb.snapshotsWritten)
         #expect(ra.report.fills > 0, "the desk should trade on the test day")
         #expect(ra.report.ordersSent >= ra.report.fills / 2)
         #expect(ra.report == rb.report.withJournal(ra.report.journal))
@@ -108,8 +111,11 @@ struct BacktestTests {
         let fb = try FileManager.default.contentsOfDirectory(atPath: b).sorted()
         #expect(!fa.isEmpty)
         #expect(fa == fb)
+        #expect(fa.filter { $0.hasSuffix(".qsnap") }.count == ra.snapshotsWritten)
         for name in fa {
-            let x = stableBytes(a + "/" + name), y = stableBytes(b + "/" + name)
+            // A segment's header holds its creation time; a snapshot holds nothing of the run.
+            let read = name.hasSuffix(".qseg") ? stableBytes : { [UInt8](FileManager.default.contents(atPath: $0) ?? Data()) }
+            let x = read(a + "/" + name), y = read(b + "/" + name)
             #expect(x.count == y.count && x == y, "\(name) differs")
         }
         #expect(ra.lastSequence == rb.lastSequence && ra.lastSequence > UInt64(ra.report.inputs))
