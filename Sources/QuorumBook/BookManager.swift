@@ -131,6 +131,8 @@ public struct BookManager: ~Copyable {
     public var counters: FeedCounters
     public var firstAnomaly: FeedAnomaly?
     public var lastAnomaly: FeedAnomaly?
+    /// Book memory made ahead by `prepareBooks`, taken by the next books opened.
+    var _prepared: [_PreparedBookMemory] = []
 
     public init(config: BookConfig = BookConfig()) {
         self.config = config
@@ -148,6 +150,7 @@ public struct BookManager: ~Copyable {
     }
 
     deinit {
+        for m in _prepared { m.deallocate() }
         _books.deinitialize(count: _bookCount)
         _books.deallocate()
         _symbols.deallocate()
@@ -198,6 +201,20 @@ public struct BookManager: ~Copyable {
         return n
     }
 
+    /// Allocates and touches the memory of up to `count` more books now (no more than
+    /// `config.maxSymbols` in all), for the next books the feed opens — by its stock
+    /// directory or a symbol's first add, as always — to take instead of allocating. A caller
+    /// that knows how many symbols are coming calls this before the feed starts, so the first
+    /// messages are not held up by the allocation and page faults of each book (milliseconds).
+    /// - Complexity: O(count × bytes per book).
+    public mutating func prepareBooks(_ count: Int) {
+        let room = config.maxSymbols - _bookCount - _prepared.count
+        for _ in 0..<Swift.max(0, Swift.min(count, room)) { _prepared.append(_PreparedBookMemory(config: config)) }
+    }
+
+    /// Book memory made ahead and not yet taken (`prepareBooks`). - Complexity: O(1).
+    public var preparedBooks: Int { _prepared.count }
+
     /// Creates (or returns) the book for a locate. Allocates the book on first sight.
     @discardableResult
     public mutating func openBook(_ locate: StockLocate, stock: Stock) -> Bool {
@@ -210,7 +227,11 @@ public struct BookManager: ~Copyable {
         if existing >= 0 { return Int(existing) }
         guard _bookCount < config.maxSymbols else { return -1 }
         let slot = _bookCount
-        (_books + slot).initialize(to: OrderBook(locate: locate, config: config, refsInFeedTable: true))
+        if let memory = _prepared.popLast() {
+            (_books + slot).initialize(to: OrderBook(locate: locate, memory: memory, refsInFeedTable: true))
+        } else {
+            (_books + slot).initialize(to: OrderBook(locate: locate, config: config, refsInFeedTable: true))
+        }
         _symbols[slot] = SymbolState(locate: locate, stock: stock, roundLotSize: 100, marketCategory: 0,
                                      tradingState: UInt8(ascii: "T"), tradingReason: 0, inDirectory: false)
         _slotOfLocate[Int(locate.rawValue)] = Int32(slot)

@@ -46,10 +46,16 @@ public struct OrderBook: ~Copyable {
 
     @usableFromInline
     init(locate: StockLocate, config: BookConfig, refsInFeedTable: Bool) {
+        self.init(locate: locate, memory: _PreparedBookMemory(config: config), refsInFeedTable: refsInFeedTable)
+    }
+
+    /// A book in memory allocated (and touched) beforehand; the book frees it.
+    @usableFromInline
+    init(locate: StockLocate, memory: _PreparedBookMemory, refsInFeedTable: Bool) {
         self.locate = locate
         _refsInFeedTable = refsInFeedTable
-        _s = _UnsafeBookStorage(config: config)
-        _map = _OrderRefMap(orderCapacity: _s.orderCapacity)
+        _s = memory.storage
+        _map = memory.map
         _freeOrder = 0
         _freeLevel = 0
         _orderCount = 0

@@ -94,6 +94,27 @@ struct _SideState {
     }
 }
 
+/// A fresh book's memory: its storage and its own reference map, allocated and touched, not
+/// yet owned by a book (`BookManager.prepareBooks`).
+@usableFromInline
+struct _PreparedBookMemory {
+    @usableFromInline let storage: _UnsafeBookStorage
+    @usableFromInline let map: _OrderRefMap
+
+    @usableFromInline
+    init(config: BookConfig) {
+        storage = _UnsafeBookStorage(config: config)
+        map = _OrderRefMap(orderCapacity: storage.orderCapacity)
+    }
+
+    /// Frees memory no book took.
+    @usableFromInline
+    func deallocate() {
+        storage.deallocate()
+        map.deallocate()
+    }
+}
+
 /// All the memory of one book, allocated once and freed by `OrderBook.deinit`.
 ///
 /// Per-side structures (ladders, level indexes, side state) are laid out side by side in one

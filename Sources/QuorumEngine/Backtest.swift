@@ -332,8 +332,8 @@ public final class Backtest {
     }
 
     /// A fresh cursor for `process(_:_:)`: empty books, no messages seen.
-    /// The traded symbols' books are opened here (their pools allocated and touched), as the
-    /// feed's stock directory would open them, so that `run` times the day, not the set-up.
+    /// The traded symbols' book memory is made here (`BookManager.prepareBooks`: allocated and
+    /// touched; the feed opens the books as always), so that `run` times the day, not the set-up.
     public func makeCursor() -> BacktestCursor { makeCursor(keepingEveryBook: false) }
 
     /// With `keepingEveryBook`, a cursor that passes nothing by and keeps every symbol's book
@@ -341,9 +341,7 @@ public final class Backtest {
     func makeCursor(keepingEveryBook: Bool) -> BacktestCursor {
         var c = BacktestCursor(levelChanges: setup.levelChanges,
                                traded: keepingEveryBook ? (0...UInt16.max).map { $0 } : setup.locates)
-        for (k, l) in setup.locates.enumerated() {
-            c.books.openBook(StockLocate(l), stock: Stock(k < setup.names.count ? setup.names[k] : "L\(l)"))
-        }
+        c.books.prepareBooks(setup.locates.count)
         return c
     }
 

@@ -153,6 +153,10 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         pending.initialize(repeating: LiveVenueEvent(kind: .closed, order: 0, symbol: .none, direction: .flat, quantity: 0,
                                                      priceTicks: 0))
         books = BookManager(config: settings.books)
+        // The traded symbols' book memory is made now, before the feed starts: made when the
+        // stock directory names them, its allocation and first touch (milliseconds) held up
+        // the first datagrams — and a recovered desk, warm at once, traded on those.
+        books.prepareBooks(locates.count)
         tickToTrade = Histogram(highestTrackableValue: Swift.max(1_000, settings.histogramMaxNanos),
                                 numberOfSignificantValueDigits: .three)
         deskToTrade = tickToTrade

@@ -33,6 +33,37 @@ import QuorumWire
         #expect(m.counters.anomalies == 0)
     }
 
+    @Test func preparedBookMemoryIsTakenByTheBooksTheFeedOpensAndChangesNothingElse() {
+        let config = BookConfig(ordersPerSymbol: 64, levelsPerSide: 16, maxSymbols: 4)
+        var prepared = BookManager(config: config), plain = BookManager(config: config)
+        prepared.prepareBooks(10)
+        #expect(prepared.preparedBooks == 4, "no more than maxSymbols")
+        var a = BookChangeTracker(), b = BookChangeTracker()
+        // A directory entry, then a symbol seen first in an add (named from the add), then flow.
+        let flow: [ITCHMessage] = [directory(7, "AAPL"), add(9, 1, .buy, 100, 500_000), add(7, 2, .sell, 300, 1_000_100),
+                                   add(7, 3, .buy, 200, 999_900), add(9, 4, .sell, 50, 500_100),
+                                   .orderDelete(.init(header: h(7), orderRef: OrderRef(3)))]
+        for (k, msg) in flow.enumerated() {
+            a.reset(); b.reset()
+            prepared.apply(msg, sequence: UInt64(k + 1), &a)
+            plain.apply(msg, sequence: UInt64(k + 1), &b)
+            #expect(a.changes == b.changes && a.locate == b.locate, "message \(k + 1)")
+        }
+        #expect(prepared.preparedBooks == 2 && prepared.bookCount == 2)
+        #expect(prepared.symbols == plain.symbols)
+        #expect(prepared.symbol(StockLocate(9))?.stock == Stock("X") && prepared.symbol(StockLocate(9))?.inDirectory == false)
+        #expect(prepared.counters == plain.counters && prepared.totalOrders == 3)
+        for l: UInt16 in [7, 9] {
+            let p = prepared.withBook(StockLocate(l)) { ($0.bestBid, $0.bestAsk, $0.orderCount) }
+            let q = plain.withBook(StockLocate(l)) { ($0.bestBid, $0.bestAsk, $0.orderCount) }
+            #expect(p?.0 == q?.0 && p?.1 == q?.1 && p?.2 == q?.2)
+        }
+        #expect(prepared.checkInvariants() == nil)
+        // The rest is taken as more symbols come; nothing is made past maxSymbols.
+        prepared.prepareBooks(5)
+        #expect(prepared.preparedBooks == 2)
+    }
+
     @Test func orderFlowReachesTheRightBookAndMarketUpdateIsFilled() {
         var m = BookManager(config: BookConfig(ordersPerSymbol: 64, levelsPerSide: 16, maxSymbols: 4))
         var ev = BookChangeTracker()
