@@ -12,8 +12,8 @@ import QuorumRings
 // those the run journaled. So every record is replayed and every checkpoint checked, as by
 // one thread from the first record.
 //
-// The join compares hashes, not image bytes: an image holds its structs' padding as memory
-// had it, which differs between the process that wrote it and the one replaying.
+// The join compares hashes, not image bytes: the hash is what a snapshot's header vouches
+// for, and images written before padding was zeroed (StateImage.swift) hold garbage there.
 // Anything that does not hold (a snapshot that does not restore to its hash, lies past the
 // journal's end, or records a hash the replay does not reach there, or a checkpoint after a
 // join that does not match) sends the replay back to one thread from the first record, with

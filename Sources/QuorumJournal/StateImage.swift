@@ -1,3 +1,5 @@
+import Synchronization
+
 // The state image: the bytes a snapshot's blob holds. Each stateful object writes its fields
 // in a fixed order, plain values (numbers, enums, structs of them) as their in-memory bytes
 // and each array or buffer as its element count followed by its elements; a section mark
@@ -78,12 +80,20 @@ extension StateImagePadded {
 
 /// Layout facts the writer uses to zero padding, and to find padding nobody listed.
 enum _StateImageLayout {
+    /// Each padded type's field bytes, computed once per process: an image made after the
+    /// first allocates nothing for them (images are made on the desk's thread).
+    static let _fieldBytesByType = Mutex<[ObjectIdentifier: [Bool]]>([:])
+
     /// For a `StateImagePadded` type, one flag per byte of its stride: true for a field's byte.
     static func fieldBytes<T>(_: T.Type) -> [Bool]? {
         guard let padded = T.self as? any StateImagePadded.Type else { return nil }
-        var bytes = [Bool](repeating: false, count: MemoryLayout<T>.stride)
-        padded._markFields(&bytes, at: 0)
-        return bytes
+        return _fieldBytesByType.withLock { known in
+            if let bytes = known[ObjectIdentifier(T.self)] { return bytes }
+            var bytes = [Bool](repeating: false, count: MemoryLayout<T>.stride)
+            padded._markFields(&bytes, at: 0)
+            known[ObjectIdentifier(T.self)] = bytes
+            return bytes
+        }
     }
 
     static func size(of type: Any.Type) -> Int {
