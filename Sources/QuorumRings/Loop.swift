@@ -30,6 +30,10 @@ public final class LoopRunner: @unchecked Sendable {
     /// Producers feeding a parked runner call `wakeup.wake()` after publishing.
     public let wakeup: Wakeup
     private let loops: [any Loop]
+    /// The same loops without ownership, for the polling rounds: `loops` keeps them alive,
+    /// and a round then costs no reference counting (a retain and a release per loop per
+    /// round otherwise — atomic, and slower still for a loop something holds weakly).
+    private let _polled: ContiguousArray<_PolledLoop>
     private let running = ManagedAtomic<Bool>(false)
     private let started = ManagedAtomic<Int>(0)  // 0 not yet, 1 pinned and running, 2 failed
     private let _rounds = ManagedAtomic<Int>(0)
@@ -43,6 +47,7 @@ public final class LoopRunner: @unchecked Sendable {
     public init(name: String, loops: [any Loop], cpus: CPUSet?, wait: WaitStrategy) throws(RingError) {
         self.name = name
         self.loops = loops
+        self._polled = ContiguousArray(loops.map(_PolledLoop.init))
         self.cpus = cpus
         self.waitStrategy = wait
         self.wakeup = try Wakeup()
@@ -112,8 +117,7 @@ public final class LoopRunner: @unchecked Sendable {
         var rounds = 0
         var idle = 0
         while running.load(ordering: .relaxed) {
-            var work = 0
-            for loop in loops { work &+= loop.poll() }
+            let work = _pollRound()
             rounds &+= 1
             if work > 0 {
                 idleStreak = 0
@@ -132,6 +136,13 @@ public final class LoopRunner: @unchecked Sendable {
         _idleRounds.store(idle, ordering: .relaxed)
     }
 
+    @inline(__always)
+    private func _pollRound() -> Int {
+        var work = 0
+        for i in _polled.indices { work &+= _polled[i].poll() }
+        return work
+    }
+
     private func _wait(_ idleStreak: Int) {
         switch waitStrategy {
         case .busySpin:
@@ -142,11 +153,39 @@ public final class LoopRunner: @unchecked Sendable {
             if idleStreak <= spins { spinPause(); return }
             wakeup.park(timeoutNanoseconds: timeout) {
                 guard running.load(ordering: .relaxed) else { return false }
-                var work = 0
-                for loop in loops { work &+= loop.poll() }
-                return work == 0
+                return _pollRound() == 0
             }
         }
+    }
+}
+
+/// A loop the runner polls, called without reference counting: `LoopRunner.loops` owns the
+/// loop and this entry owns its thunk.
+struct _PolledLoop {
+    let thunk: _PollThunk
+    let object: UnsafeMutableRawPointer
+
+    init(_ loop: any Loop) {
+        func typed<L: Loop>(_ l: L) -> _PollThunk { _TypedPollThunk<L>() }
+        thunk = typed(loop)
+        object = Unmanaged.passUnretained(loop as AnyObject).toOpaque()
+    }
+
+    @inline(__always)
+    func poll() -> Int {
+        Unmanaged.passUnretained(thunk)._withUnsafeGuaranteedRef { $0.poll(object) }
+    }
+}
+
+/// Calls `poll` on an unretained loop of a type known here (an existential cannot be held
+/// unretained).
+class _PollThunk {
+    func poll(_ object: UnsafeMutableRawPointer) -> Int { 0 }
+}
+
+final class _TypedPollThunk<L: Loop>: _PollThunk {
+    override func poll(_ object: UnsafeMutableRawPointer) -> Int {
+        Unmanaged<L>.fromOpaque(object)._withUnsafeGuaranteedRef { $0.poll() }
     }
 }
 
