@@ -406,6 +406,7 @@ extension LiveEngine.Options {
         net.heartBtInt = l.heartbeatSeconds
         net.orderTTLNanos = UInt64(l.orderTTLMilliseconds) * 1_000_000
         net.reconnectNanos = UInt64(l.reconnectMilliseconds) * 1_000_000
+        net.warmOrderPathNanos = UInt64(l.warmMicroseconds) * 1_000
         if l.venue == "connect" {
             net.feed = try address("feed", l.feed)
             orders = try address("fix", l.fix)

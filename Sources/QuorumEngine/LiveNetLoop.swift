@@ -29,6 +29,9 @@ public struct LiveNetSettings: Sendable {
     public var sequenceFilePath: String?
     /// Ask the venue for sequence numbers 1/1 at every logon (ResetSeqNumFlag).
     public var resetSeqNumOnLogon = false
+    /// While idle, encode the last order sent again (not sending it) at most this often, so
+    /// the order path is still in the cache when the next order comes; 0: never.
+    public var warmOrderPathNanos: UInt64 = 20_000
     public init() {}
 }
 
@@ -104,6 +107,9 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     var venue: SocketAddress?
     var reconnectAt: UInt64 = 0
     var wallOffset: UInt64 = 0
+    var warmAt: UInt64 = 0
+    /// The last order sent, which `warmOrderPath` encodes again; id 0: none yet.
+    var lastSent = _LiveWorkingOrder()
     var books: BookManager
     var tracker = BookChangeTracker()
     let table: UnsafeMutableBufferPointer<_LiveWorkingOrder>
@@ -198,7 +204,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         // Timers and status between bursts, and at least every 64 busy turns (a busy turn may
         // apply a whole batch of datagrams, and an idle one may be followed by a yield or a
         // park, so counting turns alone is not a clock).
-        if work == 0 || turns & 63 == 0 { housekeeping() }
+        if work == 0 || turns & 63 == 0 { housekeeping(idle: work == 0) }
         return work
     }
 
@@ -240,7 +246,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     // MARK: Housekeeping (idle turns, and every 64 busy ones)
 
-    func housekeeping() {
+    func housekeeping(idle: Bool) {
         let now = NetClock.now()
         guard let reactor, let session else { return }
         if venue == nil {
@@ -267,6 +273,31 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
             lastStatusAt = now
             publishStatus()
         }
+        if idle && now >= warmAt && settings.warmOrderPathNanos > 0 {
+            warmAt = now &+ settings.warmOrderPathNanos
+            warmOrderPath(session, now)
+        }
+    }
+
+    /// Encodes the last order sent once more without sending it (`FIXSession.warmNewOrder`):
+    /// an order goes out a few times a second, and between two the feed and the venue's
+    /// thread push its code and buffers out of the cache.
+    func warmOrderPath(_ session: FIXSession, _ now: UInt64) {
+        guard lastSent.id != 0, let single = newOrderSingle(lastSent, wallNow: now &+ wallOffset) else { return }
+        session.warmNewOrder(single, now: now &+ wallOffset)
+    }
+
+    /// The NewOrderSingle of a working order; nil when its symbol has no book.
+    @inline(__always)
+    func newOrderSingle(_ w: _LiveWorkingOrder, wallNow: UInt64) -> FIXNewOrderSingle? {
+        guard let stock = books.symbol(StockLocate(w.locate))?.stock else { return nil }
+        let o = w.order
+        let limited = o.limitTicks > 0 && o.limitTicks <= Int64(UInt32.max)
+        return FIXNewOrderSingle(
+            clOrdID: FIXString(decimal: o.id), symbol: ReflexTrader.symbol(stock), side: o.direction == .long ? .buy : .sell,
+            transactTime: wallNow, orderQty: Qty(UInt32(o.quantity)), ordType: limited ? .limit : .market,
+            price: limited ? Price(UInt32(o.limitTicks)) : nil,
+            timeInForce: o.style == .passive ? .day : .immediateOrCancel)
     }
 
     func publishStatus() {
@@ -361,15 +392,8 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
 
     @inline(__always)
     func transmit(_ slot: Int, trigger: UInt64, deskStart: UInt64, deskEnd: UInt64 = 0, now: UInt64) {
-        guard let session, let reactor, let stock = books.symbol(StockLocate(table[slot].locate))?.stock else { return }
-        let o = table[slot].order
         let wallNow = now &+ wallOffset
-        let limited = o.limitTicks > 0 && o.limitTicks <= Int64(UInt32.max)
-        let single = FIXNewOrderSingle(
-            clOrdID: FIXString(decimal: o.id), symbol: ReflexTrader.symbol(stock), side: o.direction == .long ? .buy : .sell,
-            transactTime: wallNow, orderQty: Qty(UInt32(o.quantity)), ordType: limited ? .limit : .market,
-            price: limited ? Price(UInt32(o.limitTicks)) : nil,
-            timeInForce: o.style == .passive ? .day : .immediateOrCancel)
+        guard let session, let reactor, let single = newOrderSingle(table[slot], wallNow: wallNow) else { return }
         // Active, so a false return means the connection's buffer was full: the session
         // stored the order and it goes out on the venue's ResendRequest. It is working.
         _ = session.sendNewOrder(single, now: wallNow)
@@ -379,6 +403,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         reactor.submitPending()
         table[slot].sent = true
         table[slot].sentAt = now
+        lastSent = table[slot]
         counters.ordersSent &+= 1
         if trigger != 0 && submitted > trigger { _ = tickToTrade.record(submitted &- trigger) }
         if deskStart != 0 && submitted > deskStart { _ = deskToTrade.record(submitted &- deskStart) }

@@ -36,6 +36,9 @@ extension QuorumConfig {
         public var orderTTLMilliseconds = 250
         /// Wait between FIX connection attempts.
         public var reconnectMilliseconds = 250
+        /// While idle, the net loop encodes the last order sent again (not sending it) at
+        /// most this often, so the order path is still in the cache for the next one; 0: never.
+        public var warmMicroseconds = 20
         public var simulator = Simulator()
 
         public init() {}
@@ -92,6 +95,7 @@ extension QuorumConfig {
         live.timeAgents = try t.int("time_agents", default: d.timeAgents, range: 0...1_000_000)
         live.orderTTLMilliseconds = try t.int("order_ttl_ms", default: d.orderTTLMilliseconds, range: 1...3_600_000)
         live.reconnectMilliseconds = try t.int("reconnect_ms", default: d.reconnectMilliseconds, range: 1...600_000)
+        live.warmMicroseconds = try t.int("warm_us", default: d.warmMicroseconds, range: 0...1_000_000)
         if var s = try t.table("simulator") {
             let ds = d.simulator
             live.simulator.symbols = try s.int("symbols", default: ds.symbols, range: 1...64)
@@ -129,6 +133,7 @@ extension QuorumConfig {
             time_agents = \(l.timeAgents)
             order_ttl_ms = \(l.orderTTLMilliseconds)
             reconnect_ms = \(l.reconnectMilliseconds)
+            warm_us = \(l.warmMicroseconds)
 
             [live.simulator]
             symbols = \(s.symbols)

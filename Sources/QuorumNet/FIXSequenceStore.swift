@@ -185,6 +185,23 @@ public final class FIXResendStore {
         return true
     }
 
+    /// Reads the slot `seq` would be stored in, `byteCount` bytes of it and its entries in
+    /// the index, changing nothing: it is then in the cache when `store` writes it. Returns
+    /// a fold of the bytes read, so the reads are not optimised away.
+    @inline(__always)
+    public func touch(seq: UInt64, byteCount: Int) -> UInt64 {
+        let i = Int(seq & UInt64(capacity - 1))
+        var fold = seqs[i] &+ UInt64(types[i]) &+ times[i] &+ UInt64(UInt32(bitPattern: lengths[i]))
+        let slot = bytes + i * slotSize
+        var at = 0
+        let end = Swift.min(Swift.max(0, byteCount), slotSize)
+        while at < end {
+            fold &+= UInt64(slot.load(fromByteOffset: at, as: UInt8.self))
+            at &+= 64
+        }
+        return fold
+    }
+
     /// The stored message `seq`, if it is still there.
     public func message(seq: UInt64) -> (type: FIXMsgType, sendingTime: UInt64, fields: UnsafeRawBufferPointer)? {
         let i = Int(seq & UInt64(capacity - 1))

@@ -51,4 +51,6 @@ public final class FIXTCPHandler: TCPHandler, FIXSessionTransport {
     public func send(_ bytes: UnsafeRawBufferPointer) -> Bool { connection?.send(bytes) ?? false }
 
     public func disconnect() { connection?.close() }
+
+    public func warmSend(byteCount: Int) { connection?.warmSend(byteCount: byteCount) }
 }

@@ -8,6 +8,13 @@ public protocol FIXSessionTransport: AnyObject {
     func send(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// Closes the connection. The session has already moved to `.disconnected`.
     func disconnect()
+    /// Readies whatever the next `send` of `byteCount` bytes touches, sending nothing
+    /// (`FIXSession.warmNewOrder`). Nothing by default.
+    func warmSend(byteCount: Int)
+}
+
+extension FIXSessionTransport {
+    public func warmSend(byteCount: Int) {}
 }
 
 /// What a FIX session tells its owner. Every method has an empty default. Application
@@ -601,6 +608,25 @@ public final class FIXSession {
     public func sendOrderCancelReject(_ reject: FIXOrderCancelReject, now: UInt64) -> Bool {
         sendApplication(reject, now)
     }
+
+    /// Goes through the first steps of sending `order` without sending it: encodes it as the
+    /// next NewOrderSingle into the scratch buffer, reads the resend slot it would be stored
+    /// in and has the transport ready the send. No sequence number is used; nothing is
+    /// stored, sent or counted. An engine that sends a few orders a second calls it when
+    /// idle, so that the encoder's code, its tables and these buffers are still in the cache
+    /// when a real order comes. Returns the encoded length (0 when the session is not active).
+    @discardableResult
+    public func warmNewOrder(_ order: FIXNewOrderSingle, now: UInt64) -> Int {
+        guard state == .active else { return 0 }
+        let seq = sequences.nextOutgoing
+        var fieldsStart = 0
+        let n = FIXEncoder.encode(order, header: header(seq, now), into: scratch, bodyFieldsStart: &fieldsStart)
+        _warmFold &+= resendStore.touch(seq: seq, byteCount: n &- 7 &- fieldsStart)
+        transport?.warmSend(byteCount: n)
+        return n
+    }
+    /// What `warmNewOrder` read, kept so the reads are not optimised away.
+    var _warmFold: UInt64 = 0
 
     @inline(__always)
     func sendApplication<M: FIXMessageBody>(_ body: M, _ now: UInt64) -> Bool {

@@ -113,6 +113,18 @@ public final class TCPConnection {
         return true
     }
 
+    /// Hints the memory the next `send` of `byteCount` bytes writes — the send buffer where
+    /// it will be copied and the submission queue entry — changing nothing.
+    public func warmSend(byteCount: Int) {
+        var at = _sendTail
+        let end = Swift.min(sendCapacity, _sendTail &+ Swift.max(0, byteCount))
+        while at < end {
+            curing_prefetch_write(_send + at)
+            at &+= 64
+        }
+        _reactor.warmSubmission()
+    }
+
     /// Lets `encode` write up to `maximum` bytes straight into the send buffer; it returns
     /// how many it wrote (0...maximum), which are then submitted. Returns false (refused,
     /// counted, `encode` not called) when `maximum` bytes do not fit.

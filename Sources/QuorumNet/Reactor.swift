@@ -223,6 +223,11 @@ public final class Reactor {
     @inline(__always)
     public func submitPending() { _submitIfQueued() }
 
+    /// Hints the submission queue entry the next request will use (for a rarely taken
+    /// send path kept warm while idle; see `FIXSession.warmNewOrder`).
+    @inline(__always)
+    public func warmSubmission() { curing_warm_next_sqe(_ring) }
+
     @inline(__always)
     func _submitIfQueued() {
         if io_uring_sq_ready(_ring) > 0 {

@@ -230,6 +230,36 @@ func tempPath(_ name: String) -> String {
         #expect(c.applicationSent == 200 && c.applicationReceived == 200 && c.rejectsSent == 0 && c.garbled == 0)
     }
 
+    @Test func warmingTheOrderPathSendsStoresAndNumbersNothing() throws {
+        let pair = try Pair()
+        #expect(pair.initiator.warmNewOrder(pair.order(1), now: pair.now) == 0)  // not logged on: nothing
+        pair.logon()
+        #expect(pair.initiator.sendNewOrder(pair.order(1), now: pair.now))
+        pair.pump()
+        let seq = pair.initiator.nextOutgoingSeqNum
+        let before = pair.initiator.counters
+        // Warm with an order of another size, then lose the next real order on the wire: the
+        // resend must carry the real one, untouched by the warm-ups.
+        for _ in 0..<3 {
+            let n = pair.initiator.warmNewOrder(pair.order(7, price: 2_000_000), now: pair.now)
+            #expect(n > 100)
+        }
+        #expect(pair.toAcceptor.pending.isEmpty)
+        #expect(pair.initiator.nextOutgoingSeqNum == seq)
+        #expect(pair.initiator.counters == before)
+        pair.toAcceptor.dropNext = 1
+        #expect(pair.initiator.sendNewOrder(pair.order(2), now: pair.now))
+        pair.initiator.warmNewOrder(pair.order(9), now: pair.now)
+        #expect(pair.initiator.sendNewOrder(pair.order(3), now: pair.now))
+        pair.pump()
+        #expect(pair.toAcceptor.dropped == 1)
+        #expect(pair.exchange.orders.map(\.clOrdID) == ["1", "2", "3"])
+        #expect(pair.exchange.orders[1] == pair.order(2).withTime(pair.exchange.orders[1].transactTime))
+        #expect(pair.exchange.orders[2] == pair.order(3).withTime(pair.exchange.orders[2].transactTime))
+        #expect(pair.initiator.nextOutgoingSeqNum == seq + 2)  // the resend keeps its number
+        #expect(pair.exchange.sessionRejects.isEmpty && pair.acceptor.counters.garbled == 0)
+    }
+
     @Test func cancelGetsCancelRejectAndReplaceArrives() throws {
         let pair = try Pair()
         pair.logon()
