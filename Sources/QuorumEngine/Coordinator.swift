@@ -261,13 +261,22 @@ public final class Coordinator {
     /// `consume(.market(u))` without wrapping the update in a `DeskInput` and unwrapping it
     /// again (each a copy of a 300-byte value): the backtest's and replay's common input.
     /// - Complexity: as `consume(_:)`; no allocation.
-    public func consume(market u: MarketUpdate) {
+    public func consume(market u: MarketUpdate) { _consume(market: u, ordersReady: {}) }
+
+    /// `consume(market:)` for a live driver: calls `ordersReady` as soon as the step's
+    /// orders are in `nextOutgoing()` (and a cancel-all request is flagged), before the work
+    /// no order waits for — journaling the input, the records' hash and counts, the P&L
+    /// sample, a due checkpoint — so the driver sends them first. The state after the call,
+    /// and the journal, are those of `consume(market:)`. (The journal loop writes to disk
+    /// after the step either way, so a crash loses the same inputs; recovery reconciles the
+    /// orders the venue holds.)
+    /// - Complexity: as `consume(_:)`; no allocation.
+    public func consume(market u: MarketUpdate, ordersReady: () -> Void) { _consume(market: u, ordersReady: ordersReady) }
+
+    @inline(__always)
+    func _consume(market u: MarketUpdate, ordersReady: () -> Void) {
         let t = u.exchangeTime.rawValue
         lastTime = t
-        if sinkRef != nil {
-            let n = CoordinatorCodec.encode(market: u, into: scratch)
-            append(.coordinatorMarket, timestampNs: t, payload: UnsafeRawBufferPointer(start: scratch, count: n))
-        }
         counters.inputs &+= 1
         counters.marketInputs &+= 1
         lastMarketSequence = u.sequence
@@ -275,9 +284,17 @@ public final class Coordinator {
             symbols[s.index].midHalfTicks = Int64(u.bestBid.price.rawValue) + Int64(u.bestAsk.price.rawValue)
         }
         desk.onMarket(u)
-        if desk.records.count > 0 { absorbRecords() } else { counters.recordsDropped = desk.records.dropped }
+        // Neither the desk step nor the order manager appends to the journal or reads what
+        // the records' bookkeeping writes, so the orders can go first and the journal still
+        // reads: the input, then its checkpoint when one is due.
         if desk.orderCount > 0 { takeOrders() }
         if desk.cancelAllRequested { cancelAllRequested = true }
+        ordersReady()
+        if sinkRef != nil {
+            let n = CoordinatorCodec.encode(market: u, into: scratch)
+            append(.coordinatorMarket, timestampNs: t, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+        }
+        if desk.records.count > 0 { absorbRecords() } else { counters.recordsDropped = desk.records.dropped }
         sample(t)
         if counters.inputs % checkpointEvery == 0 { checkpoint() }
     }

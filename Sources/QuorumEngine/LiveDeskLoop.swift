@@ -220,8 +220,8 @@ public final class LiveDeskLoop: Loop {
             queuedAt[i] = -1
             let u = latest[i]
             let start = NetClock.now()
-            coordinator.consume(.market(u))
-            emit(trigger: u.receiveTime, deskStart: start)
+            // The step's orders go out before its bookkeeping is done (same state after).
+            coordinator.consume(market: u) { emit(trigger: u.receiveTime, deskStart: start) }
             if !coordinator.desk.timedCalls.isEmpty { confirmOverruns() }
             n &+= 1
             if draining && freezeIfQuiet() {

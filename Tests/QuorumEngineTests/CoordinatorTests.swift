@@ -104,6 +104,58 @@ struct CoordinatorTests {
     }
 }
 
+@Suite("Coordinator: a live step's orders before its bookkeeping")
+struct CoordinatorOrdersFirstTests {
+    @Test("consume(market:ordersReady:) hands the step's orders out before journaling the input, the records' bookkeeping and a due checkpoint; orders, journal, counters and state are those of consume(market:)")
+    func ordersGoOutFirst() throws {
+        let sinkA = MemorySink(), sinkB = MemorySink()
+        let a = try oneSymbolCoordinator(sink: sinkA, checkpointEvery: 7)
+        let b = try oneSymbolCoordinator(sink: sinkB, checkpointEvery: 7)
+        var ordersA: [ChildOrder] = [], ordersB: [ChildOrder] = []
+        var calls = 0, checkpointsPending = 0, fillsSent = 0
+        // A quote wandering in trends of a few hundred updates, so the team trades.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var mid: Int64 = 1_000_000, drift: Int64 = 40
+        let second: UInt64 = 1_000_000_000
+        for k in 0..<4_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            if k % 300 == 0 { drift = -drift }
+            mid += drift + Int64(state >> 58) * 10 - 320
+            let u = quoteUpdate(bid: UInt32(mid - 100), ask: UInt32(mid + 100), t: second + UInt64(k) * 10_000_000)
+            a.consume(market: u)
+            while let o = a.nextOutgoing() { ordersA.append(o) }
+            let inputs = b.counters.inputs, journaled = sinkB.records.count
+            b.consume(market: u) {
+                calls += 1
+                // The input is counted, but neither it nor its checkpoint (every 7th) is
+                // journaled yet.
+                #expect(b.counters.inputs == inputs + 1)
+                #expect(sinkB.records.count == journaled)
+                if b.counters.inputs % 7 == 0 { checkpointsPending += 1 }
+                while let o = b.nextOutgoing() { ordersB.append(o) }
+            }
+            #expect(sinkB.records[journaled].type == .coordinatorMarket)
+            // Every order fills at once at its limit (or the mid), the same input to both.
+            for o in ordersA.dropFirst(fillsSent) {
+                let f = Fill(order: o.id, symbol: o.symbol, direction: o.direction, quantity: o.quantity,
+                             priceTicks: o.limitTicks > 0 ? o.limitTicks : mid, time: u.exchangeTime.rawValue + 1)
+                a.consume(.fill(f))
+                b.consume(.fill(f))
+                fillsSent += 1
+            }
+        }
+        #expect(calls == 4_000 && checkpointsPending > 4_000 / 7 / 2)
+        #expect(ordersA.count > 10)
+        #expect(ordersB.map(\.id) == ordersA.map(\.id))
+        #expect(ordersB.map(\.quantity) == ordersA.map(\.quantity) && ordersB.map(\.limitTicks) == ordersA.map(\.limitTicks))
+        #expect(b.counters == a.counters)
+        #expect(b.counters.checkpoints == b.counters.inputs / 7 && b.counters.fillInputs == fillsSent)
+        #expect(b.stateHash() == a.stateHash())
+        #expect(sinkB.records.count == sinkA.records.count)
+        #expect(zip(sinkB.records, sinkA.records).allSatisfy { $0.type == $1.type && $0.time == $1.time && $0.payload == $1.payload })
+    }
+}
+
 @Suite("Coordinator: equity drives the loss breakers")
 struct CoordinatorEquityBreakerTests {
     @Test("a loss past the daily-loss limits moves the breakers, sampled once per period of event time")
