@@ -67,8 +67,6 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     /// The book the last order came from: what `warm()` rehearses.
     @exclusivity(unchecked) var _lastLocate = StockLocate(rawValue: 0)
     @exclusivity(unchecked) var _lastWallNow: UInt64 = 0
-    /// Where `warm()` encodes its rehearsal order; nobody else reads it.
-    let _warmScratch: UnsafeMutableRawBufferPointer
     /// Bytes `warm()` encoded (so the rehearsal has an effect the optimiser must keep).
     @exclusivity(unchecked) public private(set) var warmBytes: UInt64 = 0
 
@@ -83,15 +81,12 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
         _samples.initialize(repeating: 0)
         _narrow = .allocate(capacity: Int(UInt16.max) + 1)
         _narrow.initialize(repeating: false)
-        _warmScratch = .allocate(byteCount: FIX.maxMessageLength, alignment: 64)
-        _warmScratch.initializeMemory(as: UInt8.self, repeating: 0)
         session.delegate = self
     }
 
     deinit {
         _samples.deallocate()
         _narrow.deallocate()
-        _warmScratch.deallocate()
     }
 
     /// The recorded internal latencies, oldest first (set-up/report time only: allocates).
@@ -158,10 +153,11 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
     }
 
     /// Rehearses the order path without sending: reads the last ordered symbol's book top,
-    /// runs the rule on it and encodes the order it would send into a private scratch buffer.
-    /// For an idle busy-poll loop, so that the caches and branch predictors hold the path
-    /// when the next trigger arrives. No system call, no allocation, no clock read; touches
-    /// only this trader's own state.
+    /// runs the rule on it and has the session go through sending the order it would send,
+    /// short of numbering, storing and sending it (`FIXSession.warmNewOrder`). For an idle
+    /// busy-poll loop, so that the caches and branch predictors hold the path when the next
+    /// trigger arrives. No system call, no allocation, no clock read; nothing anyone else
+    /// reads changes.
     public func warm() {
         let locate = _lastLocate
         guard let stock = books.symbol(locate)?.stock,
@@ -171,9 +167,7 @@ public final class ReflexTrader: MoldFeedSink, FIXSessionDelegate {
             clOrdID: FIXString(decimal: _nextClOrdID), symbol: Self.symbol(stock), side: .buy,
             transactTime: _lastWallNow, orderQty: rule.quantity, ordType: .limit,
             price: narrow ? ask.price : bid.price, timeInForce: .immediateOrCancel)
-        let header = FIXHeader(senderCompID: session.options.senderCompID, targetCompID: session.options.targetCompID,
-                               msgSeqNum: session.nextOutgoingSeqNum, sendingTime: _lastWallNow)
-        warmBytes &+= UInt64(FIXEncoder.encode(order, header: header, into: _warmScratch))
+        warmBytes &+= UInt64(session.warmNewOrder(order, now: _lastWallNow))
     }
 
     /// The ticker without ITCH's space padding, as FIX wants it.
