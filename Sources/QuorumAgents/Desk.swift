@@ -683,7 +683,7 @@ public final class Desk {
         switch mode {
         case .normal: break
         case .degraded:
-            t = Int64((Double(t) * config.degradedScale).rounded(.towardZero))
+            t = Int64(Double(t) * config.degradedScale)  // truncates towards zero
             // No new positions and no growth: only towards zero on the held side.
             if pos == 0 || t.signum() != pos.signum() { t = 0 } else if abs(t) > abs(pos) { t = pos }
         case .emergency:

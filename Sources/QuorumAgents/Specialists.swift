@@ -254,7 +254,7 @@ public final class ExecutionAgent {
     func nextChild(_ s: SymbolID, bid: BookQuote, ask: BookQuote, time: UInt64) -> ChildOrder? {
         let p = plans[s.index]
         guard p.active, p.workingID == 0, !bid.isEmpty, !ask.isEmpty else { return nil }
-        let due = Int64((dueFraction(p, s, time: time) * Double(p.total)).rounded(.towardZero))
+        let due = Int64(dueFraction(p, s, time: time) * Double(p.total))  // truncates towards zero
         let q = due - p.sent
         guard q != 0, Direction.of(q) == Direction.of(p.total) else { return nil }
         let dir = Direction.of(q)

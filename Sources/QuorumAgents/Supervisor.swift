@@ -107,7 +107,8 @@ public final class TeamLead {
     /// - Complexity: O(1).
     func adjust(_ target: Int64, position: Int64, mid: Double) -> Int64 {
         if flatten { return 0 }
-        var t = Int64((Double(target) * scale).rounded(.towardZero))
+        // Int64(_:) truncates towards zero itself (no libm call); it traps where rounding first would.
+        var t = Int64(Double(target) * scale)
         if mid > 0 && grossBudget.isFinite {
             let cap = Int64((grossBudget * scale / Double(symbolCount) / mid).rounded(.down))
             if abs(t) > cap { t = Direction.of(t).sign * cap; capped &+= 1 }
