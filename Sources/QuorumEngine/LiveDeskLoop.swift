@@ -220,7 +220,8 @@ public final class LiveDeskLoop: Loop {
             queuedAt[i] = -1
             let u = latest[i]
             let start = NetClock.now()
-            // The step's orders go out before its bookkeeping is done (same state after).
+            // The step's orders go out before its input is journaled and its bookkeeping done
+            // (`Coordinator.consume(market:ordersReady:)`; the same state and journal after).
             coordinator.consume(market: u) { emit(trigger: u.receiveTime, deskStart: start) }
             if !coordinator.desk.timedCalls.isEmpty { confirmOverruns() }
             n &+= 1
