@@ -69,7 +69,10 @@ public final class PortfolioRisk {
         for i in 0..<n { pnl += r[i] * w[i] }
         let lam = covariance.lambda, a = covariance.oneMinusLambda
         let k = a * pnl
-        for i in 0..<n { sw[i] = lam * sw[i] + k * r[i] }
+        for i in 0..<n {
+            let v = lam * sw[i] + k * r[i]
+            sw[i] = v.magnitude < .leastNormalMagnitude ? 0 : v  // as Σ's entries (EWMACovariance)
+        }
         variance = max(0, lam * variance + a * pnl * pnl)
         lastPeriodPnL = pnl
         return true

@@ -127,6 +127,36 @@ struct EWMAReferenceTests {
         #expect(risk.covariance.rejectedUpdates == 0)
     }
 
+    @Test("a return stuck at zero decays its row to exactly 0, never through subnormal numbers; the other entries are the plain recursion's, bit for bit")
+    func quietInstrumentDecaysToZero() throws {
+        let n = 3, lambda = 0.94
+        let risk = PortfolioRisk(config: try RiskConfig(instrumentCapacity: n, lambda: lambda))
+        risk.setExposure(0, 50_000); risk.setExposure(2, 20_000)
+        var rng = SeededGenerator(seed: 7)
+        // Instrument 2 trades for 50 updates, then its mid never moves again: its row decays
+        // by λ per update and would reach the subnormal range after ~11 000.
+        var plain = [Double](repeating: 0, count: n * n)  // the recursion without the flush
+        let u = (1 - lambda).squareRoot()
+        var sawSubnormalInPlain = false
+        for t in 0..<13_000 {
+            let r = [0.01 * rng.normal(), 0.01 * rng.normal(), t < 50 ? 0.01 * rng.normal() : 0]
+            #expect(risk.update(returns: r))
+            for i in 0..<n { for j in 0..<n { plain[i * n + j] = lambda * plain[i * n + j] + (u * r[i]) * (u * r[j]) } }
+            sawSubnormalInPlain = sawSubnormalInPlain || plain.contains { $0 != 0 && $0.magnitude < .leastNormalMagnitude }
+            for i in 0..<n { for j in 0..<n {
+                let v = risk.covariance.covariance(i, j)
+                #expect(v == 0 || v.magnitude >= .leastNormalMagnitude, "Σ[\(i)][\(j)] = \(v) at update \(t)")
+            } }
+            for i in 0..<n { #expect(risk.sigmaW(i) == 0 || risk.sigmaW(i).magnitude >= .leastNormalMagnitude) }
+        }
+        #expect(sawSubnormalInPlain)  // the case the flush is for did arise
+        for k in [2, 5, 6, 7, 8] { #expect(risk.covariance.covariance(k / n, k % n) == 0) }  // row and column 2
+        // The live instruments' entries are untouched by the flush.
+        for k in [0, 1, 3, 4] { #expect(risk.covariance.covariance(k / n, k % n) == plain[k]) }
+        #expect(risk.covariance.volatility(2) == 0)
+        #expect(risk.covariance.correlation(0, 2) == 0)
+    }
+
     @Test("incremental σₚ² after a position change equals full wᵀΣw, and incremental VaR equals VaR(after) − VaR(before)")
     func incrementalVarianceEqualsFull() throws {
         let n = 12
