@@ -38,6 +38,9 @@ public final class EWMACovariance {
     let inverseVolatility: UnsafeMutablePointer<Double>
     /// Σ, row-major n×n, both triangles kept equal.
     @usableFromInline let storage: UnsafeMutablePointer<Double>
+    /// √Σᵢᵢ, made whenever Σ changes (every change goes through `_diagonalChanged()`): read on
+    /// every desk step for sizing, Σ changes once per sampling period.
+    @usableFromInline let _volatility: UnsafeMutablePointer<Double>
     /// Scratch for the PSD check of user overrides (n×n); never used on the hot path.
     private let scratch: UnsafeMutablePointer<Double>
 
@@ -65,6 +68,8 @@ public final class EWMACovariance {
         inverseVolatility.initialize(repeating: 0, count: dimension)
         storage = .allocate(capacity: dimension * dimension)
         storage.initialize(repeating: 0, count: dimension * dimension)
+        _volatility = .allocate(capacity: dimension)
+        _volatility.initialize(repeating: 0, count: dimension)
         scratch = .allocate(capacity: dimension * dimension)
         scratch.initialize(repeating: 0, count: dimension * dimension)
     }
@@ -77,6 +82,7 @@ public final class EWMACovariance {
 
     deinit {
         storage.deallocate()
+        _volatility.deallocate()
         scratch.deallocate()
         scaled.deallocate()
         inverseVolatility.deallocate()
@@ -107,6 +113,7 @@ public final class EWMACovariance {
                 row[j] = v.magnitude < .leastNormalMagnitude ? 0 : v  // no subnormals (see above)
             }
         }
+        _diagonalChanged()
         updates &+= 1
         return true
     }
@@ -138,7 +145,17 @@ public final class EWMACovariance {
 
     /// σᵢ = √Σᵢᵢ.
     /// - Complexity: O(1).
-    @inlinable public func volatility(_ i: Int) -> Double { covariance(i, i).squareRoot() }
+    @inlinable public func volatility(_ i: Int) -> Double {
+        precondition(i >= 0 && i < dimension, "instrument index out of range")
+        return _volatility[i]
+    }
+
+    /// Remakes the √Σᵢᵢ that `volatility(_:)` returns; called by everything that writes Σ.
+    /// - Complexity: O(n).
+    func _diagonalChanged() {
+        let n = dimension
+        for i in 0..<n { _volatility[i] = storage[i * n + i].squareRoot() }
+    }
 
     /// ρᵢⱼ = Σᵢⱼ/(σᵢσⱼ); 0 when either variance is still 0 (no information yet), 1 on the
     /// diagonal. Clamped to [−1, 1] against rounding.
@@ -197,6 +214,7 @@ public final class EWMACovariance {
         }
         try Self.checkPSD(matrix, n: n, scratch: scratch)
         for k in 0..<(n * n) { storage[k] = matrix[k] }
+        _diagonalChanged()
     }
 
     /// Replaces Σ with D·R·D from a user correlation matrix R (row-major n×n, unit diagonal,
@@ -265,6 +283,7 @@ public final class EWMACovariance {
     /// - Complexity: O(n²).
     public func reset() {
         storage.update(repeating: 0, count: dimension * dimension)
+        _diagonalChanged()
         updates = 0
         rejectedUpdates = 0
     }

@@ -54,6 +54,7 @@ extension EWMACovariance: StateImaging {
         try image.section("EWMACovariance")
         try image.buffer(storage, count: dimension * dimension)
         try image.value(&updates); try image.value(&rejectedUpdates)
+        _diagonalChanged()  // after a restore; harmless after a write
     }
 }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import QuorumRisk
+import QuorumJournal
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -155,6 +156,36 @@ struct EWMAReferenceTests {
         for k in [0, 1, 3, 4] { #expect(risk.covariance.covariance(k / n, k % n) == plain[k]) }
         #expect(risk.covariance.volatility(2) == 0)
         #expect(risk.covariance.correlation(0, 2) == 0)
+    }
+
+    @Test("σᵢ is √Σᵢᵢ after updates, both overrides, a state image read into a fresh estimator, and a reset")
+    func volatilityFollowsTheDiagonal() throws {
+        let cov = try EWMACovariance(dimension: 3, lambda: 0.94)
+        func expectDiagonal(_ c: EWMACovariance, _ note: String) {
+            for i in 0..<3 { #expect(c.volatility(i) == c.covariance(i, i).squareRoot(), "\(note): σ\(i)") }
+        }
+        expectDiagonal(cov, "new")
+        for k in 0..<5 { cov.update(returns: [0.01 * Double(k), -0.02, 0.005 * Double(k % 2)]) }
+        expectDiagonal(cov, "updated")
+        #expect(cov.volatility(1) > 0)
+        try cov.override(correlation: [1, 0.5, 0, 0.5, 1, 0, 0, 0, 1], volatilities: [0.1, 0.2, 0.3])
+        expectDiagonal(cov, "correlation override")
+        #expect(abs(cov.volatility(2) - 0.3) < 1e-15)
+        try cov.override(covariance: [0.04, 0, 0, 0, 0.09, 0, 0, 0, 0.16])
+        expectDiagonal(cov, "covariance override")
+        #expect(cov.volatility(1) == 0.3)
+        cov.update(returns: [0.03, -0.01, 0.02])
+        var w = StateImage()
+        try cov.image(&w)
+        let restored = try EWMACovariance(dimension: 3, lambda: 0.94)
+        var r = StateImage(reading: w.bytes)
+        try restored.image(&r)
+        try r.finish()
+        expectDiagonal(restored, "restored")
+        #expect((0..<3).map(restored.volatility) == (0..<3).map(cov.volatility))
+        cov.reset()
+        expectDiagonal(cov, "reset")
+        #expect(cov.volatility(0) == 0)
     }
 
     @Test("incremental σₚ² after a position change equals full wᵀΣw, and incremental VaR equals VaR(after) − VaR(before)")
