@@ -185,21 +185,21 @@ public final class FIXResendStore {
         return true
     }
 
-    /// Reads the slot `seq` would be stored in, `byteCount` bytes of it and its entries in
-    /// the index, changing nothing: it is then in the cache when `store` writes it. Returns
-    /// a fold of the bytes read, so the reads are not optimised away.
-    @inline(__always)
-    public func touch(seq: UInt64, byteCount: Int) -> UInt64 {
+    /// Hints the slot `seq` would be stored in (its first `byteCount` bytes) and its entries
+    /// in the index, changing nothing, so they are in the cache when `store` writes them.
+    public func warm(seq: UInt64, byteCount: Int) {
         let i = Int(seq & UInt64(capacity - 1))
-        var fold = seqs[i] &+ UInt64(types[i]) &+ times[i] &+ UInt64(UInt32(bitPattern: lengths[i]))
+        _prefetchForWrite(seqs + i)
+        _prefetchForWrite(types + i)
+        _prefetchForWrite(times + i)
+        _prefetchForWrite(lengths + i)
         let slot = bytes + i * slotSize
         var at = 0
         let end = Swift.min(Swift.max(0, byteCount), slotSize)
         while at < end {
-            fold &+= UInt64(slot.load(fromByteOffset: at, as: UInt8.self))
+            _prefetchForWrite(slot + at)
             at &+= 64
         }
-        return fold
     }
 
     /// The stored message `seq`, if it is still there.

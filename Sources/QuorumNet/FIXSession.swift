@@ -610,7 +610,7 @@ public final class FIXSession {
     }
 
     /// Goes through the first steps of sending `order` without sending it: encodes it as the
-    /// next NewOrderSingle into the scratch buffer, reads the resend slot it would be stored
+    /// next NewOrderSingle into the scratch buffer, hints the resend slot it would be stored
     /// in and has the transport ready the send. No sequence number is used; nothing is
     /// stored, sent or counted. An engine that sends a few orders a second calls it when
     /// idle, so that the encoder's code, its tables and these buffers are still in the cache
@@ -621,12 +621,10 @@ public final class FIXSession {
         let seq = sequences.nextOutgoing
         var fieldsStart = 0
         let n = FIXEncoder.encode(order, header: header(seq, now), into: scratch, bodyFieldsStart: &fieldsStart)
-        _warmFold &+= resendStore.touch(seq: seq, byteCount: n &- 7 &- fieldsStart)
+        resendStore.warm(seq: seq, byteCount: n &- 7 &- fieldsStart)
         transport?.warmSend(byteCount: n)
         return n
     }
-    /// What `warmNewOrder` read, kept so the reads are not optimised away.
-    var _warmFold: UInt64 = 0
 
     @inline(__always)
     func sendApplication<M: FIXMessageBody>(_ body: M, _ now: UInt64) -> Bool {

@@ -26,6 +26,11 @@ public protocol TCPListenerHandler: AnyObject {
     func accepted(_ connection: TCPConnection) -> (any TCPHandler)?
 }
 
+/// Hints the cache line at `p` for writing; no fault, no effect on state (the warm-up of a
+/// rarely taken send path: `FIXSession.warmNewOrder`).
+@inline(__always)
+func _prefetchForWrite(_ p: UnsafeRawPointer) { curing_prefetch_write(p) }
+
 /// One TCP connection on a reactor, with a preallocated receive buffer and send buffer.
 ///
 /// Sending copies into the send buffer and submits one send at a time for everything
@@ -119,7 +124,7 @@ public final class TCPConnection {
         var at = _sendTail
         let end = Swift.min(sendCapacity, _sendTail &+ Swift.max(0, byteCount))
         while at < end {
-            curing_prefetch_write(_send + at)
+            _prefetchForWrite(_send + at)
             at &+= 64
         }
         _reactor.warmSubmission()
