@@ -109,6 +109,25 @@ public struct LiveRun: Sendable {
     public var snapshots: String?
     /// The coordinator's state hash at the end (the last checkpoint).
     public var stateHash: UInt64
+    /// How often each thread went round its loops: an idle round's length is how long an
+    /// update or an order waits, at most, for the loop that takes it.
+    public var polling: [LiveThreadPolling] = []
+}
+
+/// One thread's polling over a run (`LoopRunner.rounds`).
+public struct LiveThreadPolling: Sendable {
+    public var thread: String
+    public var rounds: Int
+    public var idleRounds: Int
+    public var seconds: Double
+
+    /// "net 7.31 M rounds/s (99.2% idle, 137 ns a round)".
+    public func render() -> String {
+        let perSecond = seconds > 0 ? Double(rounds) / seconds : 0
+        let idle = rounds > 0 ? 100 * Double(idleRounds) / Double(rounds) : 0
+        let nanos = rounds > 0 ? seconds * 1e9 / Double(rounds) : 0
+        return "\(thread) " + String(format: "%.2f M rounds/s (%.1f%% idle, %.0f ns a round)", perSecond / 1e6, idle, nanos)
+    }
 }
 
 /// A status-line snapshot: both loops' published counters.
@@ -182,6 +201,8 @@ public final class LiveEngine: @unchecked Sendable {
     let deskStatus: SeqLock<LiveDeskStatus>
     var started = false
     var startedAt: UInt64 = 0
+    /// From the threads' start to their stop.
+    var threadSeconds = 0.0
 
     /// Called on the net thread after every FIX logon. Set before `start()`.
     public var onLogon: ((FIXSession) -> Void)? {
@@ -353,6 +374,7 @@ public final class LiveEngine: @unchecked Sendable {
             let logoutDeadline = NetClock.now() &+ 5_000_000_000
             while status().net.sessionState != 0 && NetClock.now() < logoutDeadline { usleep(5_000) }
             for r in runners { r.stop() }
+            threadSeconds = Double(NetClock.now() &- startedAt) / 1e9
             started = false
         }
         // The threads have ended: this thread owns the loops now.
@@ -384,6 +406,9 @@ public final class LiveEngine: @unchecked Sendable {
         run.updatesConflated = deskLoop.updatesConflated
         run.stages = netLoop.stages
         run.snapshots = snapshotLine
+        run.polling = runners.map {
+            LiveThreadPolling(thread: $0.name, rounds: $0.rounds, idleRounds: $0.idleRounds, seconds: threadSeconds)
+        }
         return run
     }
 }

@@ -102,6 +102,13 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     var reactor: Reactor?
     var feed: MoldFeedClient?
     public private(set) var session: FIXSession?
+    /// The reactor and the session without ownership, set once `setUp` made them (`reactor`
+    /// and `session` keep them alive): the polling turns and the order path reach them through
+    /// these, since binding the optionals costs an atomic retain and release every turn.
+    var _reactorRef: Unmanaged<Reactor>?
+    var _sessionRef: Unmanaged<FIXSession>?
+    /// No working order's time to live runs out before this (`expire` need not look sooner).
+    var expiryCheckAt = UInt64.max
     var tcp: FIXTCPHandler?
     var connection: TCPConnection?
     var venue: SocketAddress?
@@ -192,12 +199,12 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     // MARK: Loop
 
     public func poll() -> Int {
-        guard let reactor else {
+        guard let reactor = _reactorRef else {
             if _failedIdle { return 0 }
             setUp()
             return 1
         }
-        var work = reactor.poll()
+        var work = reactor._withUnsafeGuaranteedRef { $0.poll() }
         if pendingCount > 0 { work &+= flushPending() }
         work &+= drainOrders()
         turns &+= 1
@@ -232,6 +239,8 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
                                                     sequenceFilePath: settings.sequenceFilePath))
             session?.delegate = self
             wallOffset = NetClock.realTimeOffset()
+            _reactorRef = .passUnretained(r)
+            _sessionRef = session.map { .passUnretained($0) }
             _feedAddress.store(_LiveAddress.pack(f.socket.localAddress), ordering: .releasing)
             _setupState.store(1, ordering: .releasing)
         } catch {
@@ -247,8 +256,15 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     // MARK: Housekeeping (idle turns, and every 64 busy ones)
 
     func housekeeping(idle: Bool) {
+        guard let reactor = _reactorRef, let session = _sessionRef else { return }
+        reactor._withUnsafeGuaranteedRef { r in
+            session._withUnsafeGuaranteedRef { s in housekeeping(idle: idle, reactor: r, session: s) }
+        }
+    }
+
+    @inline(__always)
+    func housekeeping(idle: Bool, reactor: Reactor, session: FIXSession) {
         let now = NetClock.now()
-        guard let reactor, let session else { return }
         if venue == nil {
             let o = _venueOrders.load(ordering: .acquiring)
             if o != 0 {
@@ -268,7 +284,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
             session.logout(now: now &+ wallOffset)
         }
         session.tick(now: now &+ wallOffset)
-        if workingCount > 0 { expire(now) }
+        if now >= expiryCheckAt { expire(now) }
         if now &- lastStatusAt >= 20_000_000 {
             lastStatusAt = now
             publishStatus()
@@ -320,21 +336,37 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     /// Cancels working orders past their time to live (and re-asks unanswered cancels);
     /// closes parked orders the session did not come back for in time.
     func expire(_ now: UInt64) {
+        let ttl = settings.orderTTLNanos
+        var next = UInt64.max
         var k = 0
         while k < workingCount {
             let slot = Int(workingIDs[k] & mask)
             let o = table[slot]
             let since = o.cancelSentAt != 0 ? o.cancelSentAt : o.sentAt
-            if now &- since >= settings.orderTTLNanos {
+            if now &- since >= ttl {
                 if !o.sent {
                     refuse(o.order)
                     release(slot)
                     continue  // the last working id moved into position k
                 }
                 sendCancel(slot, now)
+                // A cancel sent is asked again a time to live later; one the session could not
+                // send yet (not logged on) is tried again next turn.
+                next = Swift.min(next, table[slot].cancelSentAt == now ? now &+ ttl : now)
+            } else {
+                next = Swift.min(next, since &+ ttl)
             }
             k &+= 1
         }
+        expiryCheckAt = next
+    }
+
+    /// An order's clock (sent, parked or cancel sent) started at `now`: `expire` looks again
+    /// by `now` plus the time to live. Clocks start in time order, so an earlier check stays.
+    @inline(__always)
+    func armExpiry(_ now: UInt64) {
+        let at = now &+ settings.orderTTLNanos
+        if at < expiryCheckAt { expiryCheckAt = at }
     }
 
     // MARK: Orders out
@@ -383,7 +415,8 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
                                         sent: false, dense: workingCount)
         workingIDs[workingCount] = o.id
         workingCount &+= 1
-        guard let session, session.state == .active else {
+        armExpiry(now)
+        guard let session = _sessionRef, session._withUnsafeGuaranteedRef({ $0.state == .active }) else {
             counters.ordersParked &+= 1
             return
         }
@@ -393,16 +426,18 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
     @inline(__always)
     func transmit(_ slot: Int, trigger: UInt64, deskStart: UInt64, deskEnd: UInt64 = 0, now: UInt64) {
         let wallNow = now &+ wallOffset
-        guard let session, let reactor, let single = newOrderSingle(table[slot], wallNow: wallNow) else { return }
+        guard let session = _sessionRef, let reactor = _reactorRef,
+              let single = newOrderSingle(table[slot], wallNow: wallNow) else { return }
         // Active, so a false return means the connection's buffer was full: the session
         // stored the order and it goes out on the venue's ResendRequest. It is working.
-        _ = session.sendNewOrder(single, now: wallNow)
+        _ = session._withUnsafeGuaranteedRef { $0.sendNewOrder(single, now: wallNow) }
         // Stamped as the send is handed to the kernel (as ReflexTrader does): the submit
         // itself runs the loopback TCP send inline, which belongs to the wire.
         let submitted = NetClock.now()
-        reactor.submitPending()
+        reactor._withUnsafeGuaranteedRef { $0.submitPending() }
         table[slot].sent = true
         table[slot].sentAt = now
+        armExpiry(now)
         lastSent = table[slot]
         counters.ordersSent &+= 1
         if trigger != 0 && submitted > trigger { _ = tickToTrade.record(submitted &- trigger) }
@@ -439,6 +474,7 @@ public final class LiveNetLoop: Loop, MoldFeedSink, FIXSessionDelegate {
         // Active, so even a full buffer only delays it (stored, resent on request).
         _ = session.sendCancel(cancel, now: now &+ wallOffset)
         table[slot].cancelSentAt = now
+        armExpiry(now)
         counters.cancelsSent &+= 1
     }
 
@@ -643,6 +679,7 @@ extension LiveNetLoop {
             workingIDs[workingCount] = o.order.id
             workingCount &+= 1
             n &+= 1
+            armExpiry(now)
         }
         return n
     }

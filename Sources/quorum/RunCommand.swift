@@ -188,6 +188,9 @@ struct RunCommand: ParsableCommand {
             for (i, stage) in result.stages.enumerated() {
                 print(stage.figures.render("  stage: \(stage.name),", counting: i == 0 ? "updates" : "orders"))
             }
+            if !result.polling.isEmpty {
+                print("polling: " + result.polling.map { $0.render() }.joined(separator: "; "))
+            }
             let n = result.net
             print("wire: feed messages \(n.feedMessages), updates to the desk \(n.updatesPublished) (dropped \(n.updatesDropped), conflated by the desk \(result.updatesConflated)), "
                   + "gaps \(n.feedGaps) (re-requests \(n.feedRequests), lost \(n.messagesLost)); orders \(n.ordersSent) (refused \(n.ordersRefused)), cancels \(n.cancelsSent), "
