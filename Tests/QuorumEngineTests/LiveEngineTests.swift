@@ -176,6 +176,11 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
         let x = try LiveHarness().run(tag: "reconcile") {
             $0.desk.fills >= 25 && $0.desk.ordersSent >= 40 && $0.desk.marketInputs > 1_000
         }
+        // Each thread's polling is reported: both polled, mostly idle at this rate.
+        #expect(x.run.polling.map(\.thread) == ["net", "desk"])
+        for p in x.run.polling {
+            #expect(p.rounds > 1_000 && p.idleRounds <= p.rounds && p.seconds > 0, "\(p.render())")
+        }
         defer { try? FileManager.default.removeItem(atPath: x.journal) }
         let c = x.engine.coordinator
         #expect(c.counters.ordersSent >= 40)
@@ -199,7 +204,11 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
     @Test func aVenuePublishingInBurstsKeepsItsRateAndTheStagesAccountForEveryMeasuredOrder() throws {
         var h = LiveHarness()
         h.burstNanos = 2_000_000  // coarse bursts: 80 messages at a time at 40 000/s
-        let x = try h.run(tag: "burst") { $0.desk.fills >= 25 && $0.desk.ordersSent >= 40 }
+        // Run until the counts below hold too: the desk can reach its orders and fills within
+        // 7 000 flow messages, so stopping at those alone was a bet on timing.
+        let x = try h.run(tag: "burst") {
+            $0.desk.fills >= 25 && $0.desk.ordersSent >= 40 && $0.net.feedMessages > 10_000 && $0.net.updatesPublished > 1_000
+        }
         defer { try? FileManager.default.removeItem(atPath: x.journal) }
         // The flow still arrives (bursts, not a trickle) and the desk trades on it.
         #expect(x.venue.counters.flowMessages > 10_000)
@@ -245,7 +254,8 @@ func expectReconciled(_ x: LiveHarness.Outcome, sourceLocation: SourceLocation =
 
     @Test func cancelsTheVenueNeverReportedAreFoundByTheRejectedCancelAndItsStatusAnswer() throws {
         // The venue cancels the client's first three orders without a word. Each stays working
-        // here until its time to live sends a cancel; the venue rejects it (no such live
+        // here until its time to live sends a cancel (the net loop's expiry check, due by the
+        // earliest working order's deadline); the venue rejects it (no such live
         // order), the net loop asks for the order's status, and the answer closes it on the
         // desk through the reconciler — a journaled input, so replay agrees.
         var h = LiveHarness()
