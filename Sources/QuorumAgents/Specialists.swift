@@ -115,8 +115,10 @@ public final class PortfolioAgent {
         }
         notional = min(notional, p.maxNotional)
         guard notional.isFinite, notional > 0 else { return 0 }
-        let units = Int64((notional / mid).rounded(.down))
-        let lots = units / max(1, p.lot) * max(1, p.lot)
+        // Both positive, so truncating (Int64(_:), no libm floor call) is rounding down; and a
+        // lot of 1 (the default) needs no integer division, the slowest step of this chain.
+        let units = Int64(notional / mid)
+        let lots = p.lot > 1 ? units / p.lot * p.lot : units
         targetsSet &+= 1
         return direction.sign * lots
     }

@@ -110,7 +110,8 @@ public final class TeamLead {
         // Int64(_:) truncates towards zero itself (no libm call); it traps where rounding first would.
         var t = Int64(Double(target) * scale)
         if mid > 0 && grossBudget.isFinite {
-            let cap = Int64((grossBudget * scale / Double(symbolCount) / mid).rounded(.down))
+            let c = grossBudget * scale / Double(symbolCount) / mid
+            let cap = c >= 0 ? Int64(c) : Int64(c.rounded(.down))  // truncating is rounding down when c ≥ 0
             if abs(t) > cap { t = Direction.of(t).sign * cap; capped &+= 1 }
         }
         if haltLongs && t > 0 && t > position { t = max(position, 0) }

@@ -288,7 +288,7 @@ public final class RiskGate {
     static func floorQuantity(_ x: Double) -> Int64 {
         if !(x > 0) { return 0 }
         if x >= 1e15 { return 1_000_000_000_000_000 }
-        return Int64(x.rounded(.down))
+        return Int64(x)  // positive: truncating is rounding down (and needs no libm call)
     }
 
     /// The first check that buying/selling k units fails, or nil. Order of checks is the
