@@ -35,14 +35,12 @@ public struct BBORecorder: OrderBookEvents {
     /// decoded for every message.
     public var message: UnsafeRawPointer?
 
-    /// Room for `capacity` rows, reserved at once (and backed by huge pages where the system
-    /// gives them on request: a day's rows are tens of MB, and faulting them in 4 KiB pages
-    /// costs more than writing them).
+    /// Room for `capacity` rows, reserved at once (address space only: pages are faulted in
+    /// as rows are written). Not advised as huge pages: on this project's test host, faulting
+    /// in 2 MiB pages as the rows grew made one run in two of `itch bbo` twice as slow.
     public init(reserving capacity: Int) {
-        rows = [BBORow](unsafeUninitializedCapacity: Swift.max(capacity, 1)) { buffer, count in
-            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            count = 0
-        }
+        rows = []
+        rows.reserveCapacity(Swift.max(capacity, 1))
     }
 
     public mutating func bestChanged(_ locate: StockLocate, bid: BookQuote, ask: BookQuote) {
@@ -248,7 +246,6 @@ extension ITCHFileTools {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 [BBORow](unsafeUninitializedCapacity: a.count + b.count) { out, written in
-                    adviseHugePages(UnsafeMutableRawBufferPointer(out))
                     _mergeRows(a, b, from: 0, count: a.count + b.count, into: out)
                     written = a.count + b.count
                 }
@@ -264,7 +261,6 @@ extension ITCHFileTools {
         guard plan.meet(&meetings) else { return nil }
         let total = results[0].rows.count + results[1].rows.count
         return [BBORow](unsafeUninitializedCapacity: total) { out, written in
-            adviseHugePages(UnsafeMutableRawBufferPointer(out))
             plan.mergeOutput = out.baseAddress
             // Meet once the output exists, and again when shard 1 has written its half.
             if plan.meet(&meetings) {

@@ -42,20 +42,6 @@ public final class MappedFile {
     }
 }
 
-/// Asks the kernel to back the whole 2 MiB pages inside `buffer` with huge pages when they
-/// are first touched (transparent huge pages in `madvise` mode); a no-op for smaller buffers
-/// or where the advice is refused. Only advice: the contents and the mapping are unchanged.
-func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    let huge = 2 << 20
-    guard let base = buffer.baseAddress, buffer.count >= 2 * huge else { return }
-    let start = (UInt(bitPattern: base) + UInt(huge - 1)) & ~UInt(huge - 1)
-    let end = (UInt(bitPattern: base) + UInt(buffer.count)) & ~UInt(huge - 1)
-    guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(p, Int(end - start), MADV_HUGEPAGE)
-    #endif
-}
-
 /// Buffered binary/text output to a file (or stdout for "-"), flushed explicitly.
 public final class OutputFile {
     let handle: UnsafeMutablePointer<FILE>
