@@ -233,7 +233,8 @@ public final class LiveDeskLoop: Loop {
         work &+= n
         turns &+= 1
         // The status is due every 20 ms: a clock read on every idle turn (~100 ns) would be
-        // most of the turn.
+        // most of a busy-spinning turn. A parked loop turns at least every millisecond, so its
+        // status is at most ~64 ms old; `LiveEngine.stop` publishes the final one itself.
         if turns & 63 == 0 { maybePublish() }
         if snapshots != nil && !draining { maybeSnapshot(idle: work == 0) }
         return work
