@@ -41,6 +41,8 @@ public final class JournalLoop: @unchecked Sendable {
     /// Polls that found records still waiting to coalesce, and polls that wrote nothing: the
     /// clock is read on every 16th of the first and every 64th of the second, not on each (a
     /// busy-spinning loop polls every ~100 ns; the delays these clocks measure are milliseconds).
+    /// A loop that parks between polls (at least one a millisecond) can so write a coalescing
+    /// run up to ~16 ms after `coalesceDelayNs`, and see a removed directory ~64 ms later.
     var _coalescePolls: UInt32 = 0
     var _idlePolls: UInt32 = 0
     /// Called once, on the loop thread, when the journal fails. Set it before the loop runs.
